@@ -1,0 +1,3 @@
+from vedette.cli.main import main
+
+main()

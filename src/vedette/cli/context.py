@@ -1,0 +1,49 @@
+"""What every command needs: settings, host identity, the store, error reporting."""
+
+from __future__ import annotations
+
+import socket
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NoReturn
+
+from rich.console import Console
+
+from vedette.config import Settings, data_home, load_settings
+from vedette.events import Host
+from vedette.store import Store, open_store
+
+UNKNOWN = 3  # Nagios "could not run": also used for every usage and configuration error
+
+stdout = Console(soft_wrap=True)
+stderr = Console(stderr=True, soft_wrap=True)
+
+
+@dataclass
+class AppState:
+    config_path: Path | None = None
+    _settings: Settings | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(self.config_path)
+        return self._settings
+
+    def host(self) -> Host:
+        section = self.settings.host
+        return Host(name=section.name or socket.gethostname(), labels=section.labels)
+
+    def store(self, override: Path | None = None) -> Store:
+        path = override or self.settings.store.path or data_home() / "store.db"
+        return open_store(path)
+
+
+state = AppState()
+
+
+def fail(message: str, code: int = UNKNOWN) -> NoReturn:
+    """Print an error that names what and where, then exit (3: could not run)."""
+    stderr.print(f"[bold red]vedette: error:[/] {message}", highlight=False, markup=True)
+    sys.exit(code)

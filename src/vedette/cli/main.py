@@ -1,0 +1,60 @@
+"""Entry point of the `vedette` command."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from vedette import __version__
+from vedette.cli import fim
+from vedette.cli.context import UNKNOWN, state, stderr
+from vedette.config import ENV_CONFIG
+
+app = typer.Typer(
+    name="vedette",
+    help="Security and privacy monitoring: file integrity, and more to come.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+)
+app.add_typer(fim.app, name="fim")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"vedette {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    config: Annotated[Path | None, typer.Option(
+        "--config", "-c", envvar=ENV_CONFIG, help="YAML configuration file.",
+        show_default=False)] = None,
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, help="Show the version and exit.")] = False,
+) -> None:
+    state.config_path = config
+
+
+def main() -> None:
+    """Run the CLI. Usage errors exit 3 (not click's 2), keeping the Nagios contract:
+    2 means critical findings, 3 means the check could not run."""
+    try:
+        app(standalone_mode=False)
+    except typer.Abort:
+        stderr.print("aborted")
+        sys.exit(UNKNOWN)
+    except typer.TyperException as exc:
+        show = getattr(exc, "show", None)
+        if show is not None:
+            show()
+        else:
+            stderr.print(f"vedette: error: {exc}", highlight=False)
+        sys.exit(UNKNOWN)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    sys.exit(0)

@@ -1,0 +1,1 @@
+"""File integrity monitoring: scan a tree, keep a signed baseline, report what changed."""

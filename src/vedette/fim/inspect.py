@@ -1,0 +1,277 @@
+"""Read one path's attributes and content hashes into a baseline row.
+
+This runs in worker processes, once per file, so it stays small and avoids work it can
+skip: regular files are opened once and everything else is read from that descriptor.
+"""
+
+from __future__ import annotations
+
+import errno
+import grp
+import hashlib
+import os
+import pwd
+import stat
+import struct
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import blake3
+
+# Column order of a baseline row; the database table has the same columns.
+COLUMNS = ("key", "path", "type", "mode", "uid", "gid", "size", "mtime", "ctime", "inode",
+           "nlink", "target", "xattrs", "acl", "capabilities", "hashes", "user", "grp")
+KEY, PATH, TYPE, MODE, UID, GID, SIZE, MTIME, CTIME, INODE, NLINK, TARGET, XATTRS, ACL, CAPS, \
+    HASHES, USER, GROUP = range(len(COLUMNS))
+Row = tuple[Any, ...]
+
+HASHERS: dict[str, Callable[[], Any]] = {
+    "sha256": hashlib.sha256, "sha512": hashlib.sha512, "blake3": blake3.blake3}
+CHUNK = 1 << 20
+_OPEN_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+_NOATIME = getattr(os, "O_NOATIME", 0)
+ACL_ACCESS = "system.posix_acl_access"
+ACL_DEFAULT = "system.posix_acl_default"
+CAPABILITY = "security.capability"
+
+# Walker hints: the directory entry's type as seen by the walker (d_type), so a regular
+# file can be opened without a separate lstat, and special files are never opened.
+HINT_FILE, HINT_DIR, HINT_OTHER = "f", "d", "o"
+
+
+class Problem(NamedTuple):
+    """Something that kept a path from being read fully; reported, never fatal."""
+
+    path: bytes
+    message: str
+
+
+def path_key(path: bytes) -> bytes:
+    """Sort key that orders paths the way a sorted depth-first walk visits them."""
+    return path.replace(b"/", b"\x00")
+
+
+def _type_name(mode: int) -> str:
+    if stat.S_ISREG(mode):
+        return "file"
+    if stat.S_ISDIR(mode):
+        return "dir"
+    if stat.S_ISLNK(mode):
+        return "symlink"
+    if stat.S_ISFIFO(mode):
+        return "fifo"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    if stat.S_ISCHR(mode):
+        return "chardev"
+    if stat.S_ISBLK(mode):
+        return "blockdev"
+    return "unknown"
+
+
+_users: dict[int, str | None] = {}
+_groups: dict[int, str | None] = {}
+
+
+def user_name(uid: int) -> str | None:
+    if uid not in _users:
+        try:
+            _users[uid] = pwd.getpwuid(uid).pw_name
+        except KeyError:
+            _users[uid] = None
+    return _users[uid]
+
+
+def group_name(gid: int) -> str | None:
+    if gid not in _groups:
+        try:
+            _groups[gid] = grp.getgrgid(gid).gr_name
+        except KeyError:
+            _groups[gid] = None
+    return _groups[gid]
+
+
+# --- extended attributes, ACLs and capabilities ---------------------------------------------
+
+_ACL_TAGS = {1: "user", 2: "user", 4: "group", 8: "group", 0x10: "mask", 0x20: "other"}
+_ACL_QUALIFIED = {2, 8}
+
+
+def acl_text(raw: bytes) -> str:
+    """POSIX ACL xattr (version 2) as `getfacl`-style short text."""
+    if len(raw) < 4 or struct.unpack_from("<I", raw)[0] != 2:
+        return "unparsable:" + raw.hex()
+    entries = []
+    for offset in range(4, len(raw) - 7, 8):
+        tag, perm, ident = struct.unpack_from("<HHI", raw, offset)
+        qualifier = str(ident) if tag in _ACL_QUALIFIED else ""
+        perms = ("r" if perm & 4 else "-") + ("w" if perm & 2 else "-") + ("x" if perm & 1 else "-")
+        entries.append(f"{_ACL_TAGS.get(tag, hex(tag))}:{qualifier}:{perms}")
+    return ",".join(entries)
+
+
+CAPABILITY_NAMES = (
+    "chown", "dac_override", "dac_read_search", "fowner", "fsetid", "kill", "setgid", "setuid",
+    "setpcap", "linux_immutable", "net_bind_service", "net_broadcast", "net_admin", "net_raw",
+    "ipc_lock", "ipc_owner", "sys_module", "sys_rawio", "sys_chroot", "sys_ptrace", "sys_pacct",
+    "sys_admin", "sys_boot", "sys_nice", "sys_resource", "sys_time", "sys_tty_config", "mknod",
+    "lease", "audit_write", "audit_control", "setfcap", "mac_override", "mac_admin", "syslog",
+    "wake_alarm", "block_suspend", "audit_read", "perfmon", "bpf", "checkpoint_restore")
+
+
+def capability_text(raw: bytes) -> str:
+    """`security.capability` (vfs_cap_data v1-v3) as `getcap`-style text, e.g. `cap_net_raw=ep`."""
+    if len(raw) < 12:
+        return "unparsable:" + raw.hex()
+    magic = struct.unpack_from("<I", raw)[0]
+    revision, effective = magic >> 24, bool(magic & 1)
+    words = 1 if revision == 1 else 2
+    if len(raw) < 4 + 8 * words:
+        return "unparsable:" + raw.hex()
+    permitted = inheritable = 0
+    for index in range(words):
+        p, i = struct.unpack_from("<II", raw, 4 + 8 * index)
+        permitted |= p << (32 * index)
+        inheritable |= i << (32 * index)
+    groups: dict[str, list[str]] = {}
+    for number in range((permitted | inheritable).bit_length()):
+        bit = 1 << number
+        if not (permitted | inheritable) & bit:
+            continue
+        flags = ("e" if effective else "") + ("i" if inheritable & bit else "") + (
+            "p" if permitted & bit else "")
+        name = CAPABILITY_NAMES[number] if number < len(CAPABILITY_NAMES) else str(number)
+        groups.setdefault(flags, []).append("cap_" + name)
+    text = " ".join(",".join(names) + "=" + flags for flags, names in groups.items())
+    if revision == 3 and len(raw) >= 24:
+        text += f" [rootid={struct.unpack_from('<I', raw, 20)[0]}]"
+    return text
+
+
+def read_xattrs(target: bytes | int) -> tuple[str | None, str | None, str | None]:
+    """(other xattrs as `name=sha256` lines, ACL text, capability text) of a path or fd."""
+    follow = not isinstance(target, bytes)
+    try:
+        names = os.listxattr(target, follow_symlinks=follow)
+    except OSError as exc:
+        if exc.errno in (errno.ENOTSUP, errno.ENODATA, errno.EPERM):
+            return None, None, None
+        raise
+    if not names:
+        return None, None, None
+    others, acls, caps = [], [], None
+    for name in sorted(names):
+        try:
+            value = os.getxattr(target, name, follow_symlinks=follow)
+        except OSError:
+            continue  # removed between list and get
+        if name in (ACL_ACCESS, ACL_DEFAULT):
+            acls.append(("default:" if name == ACL_DEFAULT else "") + acl_text(value))
+        elif name == CAPABILITY:
+            caps = capability_text(value)
+        else:
+            # Values can be large or sensitive; a digest shows change without copying them.
+            others.append(f"{name}={hashlib.sha256(value).hexdigest()}")
+    return ("\n".join(others) or None), (",".join(acls) or None), caps
+
+
+# --- one path -------------------------------------------------------------------------
+
+_buffer = bytearray(CHUNK)
+_view = memoryview(_buffer)
+
+
+def _hash_fd(fd: int, algorithms: tuple[str, ...]) -> str:
+    hashers = [HASHERS[name]() for name in algorithms]
+    while True:
+        count = os.readv(fd, [_buffer])
+        if not count:
+            break
+        chunk = _view[:count]
+        for hasher in hashers:
+            hasher.update(chunk)
+        if count < CHUNK:
+            break
+    return " ".join(f"{name}:{hasher.hexdigest()}" for name, hasher in
+                    zip(algorithms, hashers, strict=True))
+
+
+def _row(path: bytes, st: os.stat_result, target: bytes | None,
+         attrs: tuple[str | None, str | None, str | None], hashes: str | None) -> Row:
+    return (path_key(path), path, _type_name(st.st_mode), stat.S_IMODE(st.st_mode), st.st_uid,
+            st.st_gid, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_nlink,
+            target, attrs[0], attrs[1], attrs[2], hashes, user_name(st.st_uid),
+            group_name(st.st_gid))
+
+
+def _open_regular(path: bytes) -> int | None:
+    """Open a regular file for hashing without following links or blocking; None if not one."""
+    try:
+        return os.open(path, _OPEN_FLAGS | _NOATIME)
+    except PermissionError:
+        if not _NOATIME:
+            raise
+        # O_NOATIME needs ownership or CAP_FOWNER; fall back to a plain read.
+        return os.open(path, _OPEN_FLAGS)
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.ENXIO, errno.EISDIR):
+            return None  # replaced by a link, socket or directory since the walk
+        raise
+
+
+def inspect_path(path: bytes, hint: str, algorithms: tuple[str, ...]) -> list[Row | Problem]:
+    """The baseline row for `path`, plus problems met on the way (possibly no row at all)."""
+    try:
+        if hint == HINT_FILE:
+            fd = _open_regular(path)
+            if fd is not None:
+                return _inspect_open_file(path, fd, algorithms)
+        st = os.lstat(path)
+        if stat.S_ISREG(st.st_mode):
+            fd = _open_regular(path)
+            if fd is not None:
+                return _inspect_open_file(path, fd, algorithms)
+        target = os.readlink(path) if stat.S_ISLNK(st.st_mode) else None
+        return [_row(path, st, target, read_xattrs(path), None)]
+    except FileNotFoundError:
+        return [Problem(path, "vanished during the scan")]
+    except PermissionError:
+        return _metadata_only(path, "permission denied")
+    except OSError as exc:
+        return _metadata_only(path, exc.strerror or str(exc))
+
+
+def _inspect_open_file(path: bytes, fd: int, algorithms: tuple[str, ...]) -> list[Row | Problem]:
+    try:
+        before = os.fstat(fd)
+        if not stat.S_ISREG(before.st_mode):
+            return [_row(path, before, None, read_xattrs(fd), None)]
+        attrs = read_xattrs(fd)
+        hashes = _hash_fd(fd, algorithms)
+        after = os.fstat(fd)
+    finally:
+        os.close(fd)
+    row = _row(path, after, None, attrs, hashes)
+    if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
+        return [row, Problem(path, "changed while being read; its hash may not match any state")]
+    return [row]
+
+
+def _metadata_only(path: bytes, reason: str) -> list[Row | Problem]:
+    """Content could not be read: keep what lstat says, and say why the hash is missing."""
+    try:
+        st = os.lstat(path)
+        attrs = read_xattrs(path)
+    except FileNotFoundError:
+        return [Problem(path, "vanished during the scan")]
+    except OSError as exc:
+        return [Problem(path, f"cannot read attributes: {exc.strerror or exc}")]
+    return [_row(path, st, None, attrs, None), Problem(path, f"content not hashed: {reason}")]
+
+
+def inspect_batch(batch: list[tuple[bytes, str]],
+                  algorithms: tuple[str, ...]) -> list[Row | Problem]:
+    out: list[Row | Problem] = []
+    for path, hint in batch:
+        out.extend(inspect_path(path, hint, algorithms))
+    return out

@@ -1,0 +1,282 @@
+"""The three FIM operations, end to end: init (take a baseline), check (compare), accept.
+
+Each records a run in the store (start, end, scope, outcome) whatever happens, because
+auditors need proof that the control operated, not only its alerts.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TypeVar
+
+from vedette import __version__
+from vedette.events import Event, Host, Metric, Severity
+from vedette.fim.baseline import (
+    Baseline,
+    BaselineError,
+    BaselineWriter,
+    SignatureError,
+    key_is_private,
+    load_key,
+)
+from vedette.fim.compare import Change, Comparison, display_path
+from vedette.fim.findings import change_event, run_metrics, status_event, tamper_event
+from vedette.fim.inspect import Problem, Row
+from vedette.fim.policy import Policy
+from vedette.fim.scan import normalize_roots, scan
+from vedette.store import RunRecord, Store
+
+# Exit codes: the Nagios plugin contract, so Sensu (or Nagios, Icinga...) can run a check.
+OK, WARNING, CRITICAL, UNKNOWN = 0, 1, 2, 3
+INSERT_BATCH = 2000
+
+Progress = Callable[[int], None]
+T = TypeVar("T")
+
+
+class FimError(Exception):
+    """The operation could not run; the message says what and where. Maps to exit code 3."""
+
+
+@dataclass
+class InitResult:
+    db: Path
+    roots: list[str]
+    files: int
+    problems: list[Problem]
+    seconds: float
+
+
+@dataclass
+class CheckResult:
+    roots: list[str]
+    scanned: int
+    changes: list[Change]
+    problems: list[Problem]
+    findings: list[Event]
+    status: Event
+    metrics: list[Metric]
+    exit_code: int
+    seconds: float
+
+    @property
+    def events(self) -> list[Event]:
+        return [*self.findings, self.status]
+
+
+@dataclass
+class AcceptResult:
+    accepted: list[Change]
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _ticking(items: Iterable[T], progress: Progress | None, every: int = 512) -> Iterator[T]:
+    """Pass items through, telling `progress` how many went by every `every` items."""
+    if progress is None:
+        yield from items
+        return
+    count = 0
+    for item in items:
+        yield item
+        count += 1
+        if count == every:
+            progress(count)
+            count = 0
+    progress(count)
+
+
+def _rows_only(items: Iterable[Row | Problem], problems: list[Problem]) -> Iterator[Row]:
+    for item in items:
+        if isinstance(item, Problem):
+            problems.append(item)
+        else:
+            yield item
+
+
+def _policy_digest(policy: Policy) -> str:
+    return hashlib.sha256(policy.spec.model_dump_json().encode()).hexdigest()
+
+
+def who_am_i() -> str:
+    user = getpass.getuser()
+    sudo_user = os.environ.get("SUDO_USER")
+    return f"{user} (via sudo from {sudo_user})" if sudo_user and sudo_user != user else user
+
+
+def _batched(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
+    batch: list[Row] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _start(store: Store | None, name: str, host: Host, scope: list[str]) -> RunRecord | None:
+    return store.start_run("fim", name, host.name, scope) if store else None
+
+
+def init(paths: list[str], db: Path, key_path: Path, policy: Policy, host: Host,
+         store: Store | None = None, workers: int | None = None, force: bool = False,
+         progress: Progress | None = None) -> InitResult:
+    """Scan `paths` (or the policy's scope) and write a new signed baseline to `db`."""
+    if db.exists() and not force:
+        raise FimError(f"{db}: a baseline already exists; use 'vedette fim accept' to take in "
+                       "changes, or --force to replace it")
+    roots = normalize_roots(paths or policy.scope)
+    shown_roots = [display_path(root) for root in roots]
+    run = _start(store, "init", host, shown_roots)
+    started = time.monotonic()
+    problems: list[Problem] = []
+    try:
+        key = load_key(key_path, create=True)
+        with BaselineWriter(db, key) as writer:
+            writer.set_meta(format=1, created_at=datetime.now(UTC).isoformat(), host=host.name,
+                            roots=[os.fsdecode(root) for root in roots],
+                            hashes=policy.hashes, policy=_policy_digest(policy),
+                            vedette=__version__)
+            rows = _ticking(scan(roots, policy, tuple(policy.hashes), workers), progress)
+            for batch in _batched(_rows_only(rows, problems), INSERT_BATCH):
+                writer.add(batch)
+            files = writer.commit()
+    except (BaselineError, OSError) as exc:
+        if store and run:
+            store.finish_run(run, "error", UNKNOWN, {}, error=str(exc))
+        raise FimError(str(exc)) from exc
+    seconds = time.monotonic() - started
+    if store and run:
+        store.finish_run(run, "ok", OK, {"files": files, "problems": len(problems)})
+    return InitResult(db, shown_roots, files, problems, seconds)
+
+
+def exit_code_for(changes: list[Change], baseline_ok: bool) -> int:
+    if not baseline_ok:
+        return CRITICAL
+    highest = Severity.highest([change.severity for change in changes])
+    if highest is None:
+        return OK
+    return CRITICAL if highest.rank >= Severity.HIGH.rank else WARNING
+
+
+def _open_verified(db: Path, key_path: Path) -> Baseline:
+    baseline = Baseline(db)
+    try:
+        baseline.verify(load_key(key_path))
+    except BaseException:
+        baseline.close()
+        raise
+    return baseline
+
+
+def check(paths: list[str], db: Path, key_path: Path, policy: Policy, host: Host,
+          store: Store | None = None, workers: int | None = None,
+          progress: Progress | None = None, on_total: Callable[[int], None] | None = None
+          ) -> CheckResult:
+    """Compare the file system with the baseline. Raises FimError if it cannot run at all."""
+    started = time.monotonic()
+    run = _start(store, "check", host, [str(p) for p in paths] or ["(baseline scope)"])
+    try:
+        baseline = _open_verified(db, key_path)
+    except SignatureError as exc:
+        finding = tamper_event(host, str(db), str(exc), policy.controls)
+        status = status_event(host, [], 0, [], [], False, policy.controls)
+        result = CheckResult([], 0, [], [], [finding], status, [], CRITICAL,
+                             time.monotonic() - started)
+        _record(store, run, result)
+        return result
+    except BaselineError as exc:
+        if store and run:
+            store.finish_run(run, "error", UNKNOWN, {}, error=str(exc))
+        raise FimError(str(exc)) from exc
+    with baseline:
+        roots = normalize_roots(paths) if paths else baseline.roots
+        if on_total:
+            on_total(baseline.count())
+        comparison = Comparison()
+        scanned = _ticking(scan(roots, policy, baseline.hashes, workers), progress)
+        changes = list(comparison.changes(baseline.rows(roots if paths else None), scanned,
+                                          policy))
+    if not key_is_private(key_path):
+        comparison.problems.append(Problem(os.fsencode(key_path),
+                                           "key file is readable by group or others"))
+    shown_roots = [display_path(root) for root in roots]
+    findings = [change_event(change, host) for change in changes]
+    status = status_event(host, shown_roots, comparison.scanned, changes, comparison.problems,
+                          True, policy.controls)
+    seconds = time.monotonic() - started
+    result = CheckResult(shown_roots, comparison.scanned, changes, comparison.problems,
+                         findings, status,
+                         run_metrics(host, comparison.scanned, changes,
+                                     len(comparison.problems), seconds),
+                         exit_code_for(changes, True), seconds)
+    _record(store, run, result)
+    return result
+
+
+def _record(store: Store | None, run: RunRecord | None, result: CheckResult) -> None:
+    if store is None or run is None:
+        return
+    store.add_events(result.events, run)
+    store.add_metrics(result.metrics, run)
+    outcome = {OK: "ok", WARNING: "changes", CRITICAL: "changes"}[result.exit_code]
+    if not result.status.context.get("baseline_verified", True):
+        outcome = "baseline_tampered"
+    store.finish_run(run, outcome, result.exit_code,
+                     {k: result.status.context[k] for k in
+                      ("scanned", "changes", "by_severity", "problems")})
+
+
+def accept(paths: list[str], db: Path, key_path: Path, reason: str, policy: Policy, host: Host,
+           store: Store | None = None, workers: int | None = None,
+           progress: Progress | None = None) -> AcceptResult:
+    """Take the current state of `paths` (or the whole scope) into the baseline, with an
+    audit record of who accepted what, when and why."""
+    if not reason.strip():
+        raise FimError("--reason must say why the changes are accepted")
+    run = _start(store, "accept", host, [str(p) for p in paths] or ["(baseline scope)"])
+    try:
+        key = load_key(key_path)
+        with _open_verified(db, key_path) as baseline:
+            roots = normalize_roots(paths) if paths else baseline.roots
+            comparison = Comparison()
+            scanned = _ticking(scan(roots, policy, baseline.hashes, workers), progress)
+            changes = list(comparison.changes(baseline.rows(roots if paths else None), scanned,
+                                              policy))
+            known_roots = baseline.roots
+        with BaselineWriter(db, key, start_from_existing=True) as writer:
+            for change in changes:
+                if change.from_path is not None:
+                    writer.remove([change.from_path])
+                if change.after is None:
+                    writer.remove([change.path])
+                else:
+                    writer.add([change.after])
+            new_roots = normalize_roots([*known_roots, *roots])
+            writer.set_meta(roots=[os.fsdecode(root) for root in new_roots],
+                            updated_at=datetime.now(UTC).isoformat())
+            writer.add_acceptance(datetime.now(UTC).isoformat(), who_am_i(), reason, [
+                {"path": display_path(c.path), "change": c.kind, "attributes": c.attributes}
+                for c in changes])
+            writer.commit()
+    except (BaselineError, OSError) as exc:
+        if store and run:
+            store.finish_run(run, "error", UNKNOWN, {}, error=str(exc))
+        raise FimError(str(exc)) from exc
+    if store and run:
+        store.add_events([change_event(c, host).model_copy(update={"kind": "activity"})
+                          for c in changes], run)
+        store.finish_run(run, "ok", OK, {"accepted": len(changes)})
+    return AcceptResult(changes, comparison.problems)
+
+
+__all__ = ["AcceptResult", "CheckResult", "FimError", "InitResult", "accept", "check",
+           "init"]

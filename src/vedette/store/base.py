@@ -1,0 +1,73 @@
+"""The store interface every backend implements."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from vedette.events import Event, Metric
+
+
+class StoreError(Exception):
+    """The store could not be opened, read or written; the message names the store."""
+
+
+@dataclass
+class RunRecord:
+    """Proof that a check operated: when, on what, with which outcome, even if nothing changed."""
+
+    id: int
+    source: str
+    name: str
+    host: str
+    started_at: datetime
+    scope: list[str]
+    ended_at: datetime | None = None
+    outcome: str = "running"
+    exit_code: int | None = None
+    counts: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+
+class Store(abc.ABC):
+    @abc.abstractmethod
+    def start_run(self, source: str, name: str, host: str, scope: list[str]) -> RunRecord:
+        """Record that a check run began (kept even if the run never finishes)."""
+
+    @abc.abstractmethod
+    def finish_run(self, run: RunRecord, outcome: str, exit_code: int,
+                   counts: dict[str, Any], error: str | None = None) -> None:
+        """Record how a run ended."""
+
+    @abc.abstractmethod
+    def add_events(self, events: Iterable[Event], run: RunRecord | None = None) -> int:
+        """Append events atomically (all or none); returns how many were written."""
+
+    @abc.abstractmethod
+    def add_metrics(self, metrics: Iterable[Metric], run: RunRecord | None = None) -> int:
+        """Append metric samples atomically; returns how many were written."""
+
+    @abc.abstractmethod
+    def runs(self, source: str | None = None, since: datetime | None = None) -> list[RunRecord]:
+        """Runs, oldest first."""
+
+    @abc.abstractmethod
+    def events(self, source: str | None = None, since: datetime | None = None,
+               run_id: int | None = None) -> Iterator[Event]:
+        """Events, oldest first, streamed."""
+
+    @abc.abstractmethod
+    def metrics(self, name: str | None = None, since: datetime | None = None) -> Iterator[Metric]:
+        """Metric samples, oldest first, streamed."""
+
+    @abc.abstractmethod
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
