@@ -260,7 +260,8 @@ def nagios_line(result: CheckResult) -> str:
     text = f"{context['changes']} changed" + (f" ({detail})" if detail else "")
     perf = " ".join(f"{name}={counts[name]};;;0" for name in ("critical", "high", "medium", "low"))
     return (f"FIM {label} - {text} in {context['scanned']} paths | "
-            f"changes={context['changes']};;;0 {perf} scanned={context['scanned']};;;0 problems={context['problems']};;;0 "
+            f"changes={context['changes']};;;0 {perf} scanned={context['scanned']};;;0 "
+            f"problems={context['problems']};;;0 "
             f"duration={result.seconds:.3f}s;;;0")
 
 
