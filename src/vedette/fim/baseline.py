@@ -15,30 +15,26 @@ import os
 import secrets
 import shutil
 import sqlite3
+import struct
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from vedette.fim.inspect import COLUMNS, Row, path_key
+from vedette.fim.inspect import Entry, path_key
 
 FORMAT = 1
 _SIGNATURE_DOMAIN = b"vedette-fim-baseline-v1\n"
 _SCHEMA = """
 CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE files (
-    key BLOB PRIMARY KEY, path BLOB NOT NULL, type TEXT NOT NULL, mode INTEGER, uid INTEGER,
-    gid INTEGER, size INTEGER, mtime INTEGER, ctime INTEGER, inode INTEGER, nlink INTEGER,
-    target BLOB, xattrs TEXT, acl TEXT, capabilities TEXT, hashes TEXT, user TEXT, grp TEXT
-) WITHOUT ROWID;
+CREATE TABLE files (key BLOB PRIMARY KEY, attributes BLOB NOT NULL) WITHOUT ROWID;
 CREATE TABLE acceptances (
     id INTEGER PRIMARY KEY, time TEXT NOT NULL, who TEXT NOT NULL, reason TEXT NOT NULL,
     changes TEXT NOT NULL
 );
 """
-_INSERT = (f"INSERT OR REPLACE INTO files ({', '.join(COLUMNS)}) "
-           f"VALUES ({', '.join('?' * len(COLUMNS))})")
-_SELECT = f"SELECT {', '.join(COLUMNS)} FROM files"
+_INSERT = "INSERT OR REPLACE INTO files (key, attributes) VALUES (?, ?)"
+_SELECT = "SELECT key, attributes FROM files"
 
 
 class BaselineError(Exception):
@@ -88,14 +84,10 @@ def _signature(db: sqlite3.Connection, key: bytes) -> str:
     mac = hmac.new(key, _SIGNATURE_DOMAIN, hashlib.sha256)
     meta = dict(db.execute("SELECT name, value FROM meta WHERE name != 'signature'"))
     mac.update(json.dumps(meta, sort_keys=True).encode() + b"\n")
-    # repr of a tuple of ints, str, bytes and None is exact and stable: a cheap canonical form.
-    buffer: list[str] = []
-    for row in db.execute(_SELECT + " ORDER BY key"):
-        buffer.append(repr(row))
-        if len(buffer) >= 4096:
-            mac.update("\n".join(buffer).encode("utf-8", "surrogateescape"))
-            buffer.clear()
-    mac.update("\n".join(buffer).encode("utf-8", "surrogateescape"))
+    # Each entry as (length, key, length, attributes): unambiguous, and no re-encoding.
+    pack = struct.Struct("<I").pack
+    for key, attributes in db.execute(_SELECT + " ORDER BY key"):
+        mac.update(b"".join((pack(len(key)), key, pack(len(attributes)), attributes)))
     for row in db.execute("SELECT * FROM acceptances ORDER BY id"):
         mac.update(repr(row).encode("utf-8", "surrogateescape"))
     return mac.hexdigest()
@@ -138,9 +130,9 @@ class Baseline:
                                  "modified outside Vedette, or the key is not the one it was "
                                  "signed with")
 
-    def rows(self, roots: list[bytes] | None = None) -> Iterator[Row]:
-        """Rows in key order, limited to the subtrees of `roots` (walk order) if given."""
-        if roots is None:
+    def entries(self, roots: list[bytes] | None = None) -> Iterator[Entry]:
+        """Entries in key order, limited to the subtrees of `roots` (walk order) if given."""
+        if roots is None or b"/" in roots:
             yield from self._db.execute(_SELECT + " ORDER BY key")
             return
         for root in roots:
@@ -198,8 +190,8 @@ class BaselineWriter:
         self.db.executemany("INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)",
                             [(name, json.dumps(value)) for name, value in values.items()])
 
-    def add(self, rows: Iterable[Row]) -> None:
-        self.db.executemany(_INSERT, rows)
+    def add(self, entries: Iterable[Entry]) -> None:
+        self.db.executemany(_INSERT, entries)
 
     def remove(self, paths: Iterable[bytes]) -> None:
         self.db.executemany("DELETE FROM files WHERE key = ?", [(path_key(p),) for p in paths])

@@ -28,8 +28,11 @@ from vedette.fim.inspect import (
     UID,
     USER,
     XATTRS,
+    Entry,
     Problem,
     Row,
+    key_path,
+    unpack,
 )
 from vedette.fim.policy import DIRECTORY_NOISE, Policy, Verdict
 
@@ -60,13 +63,13 @@ class Comparison:
     scanned: int = 0
     problems: list[Problem] = field(default_factory=list)
 
-    def changes(self, baseline: Iterable[Row], scanned: Iterable[Row | Problem],
+    def changes(self, baseline: Iterable[Entry], scanned: Iterable[Entry | Problem],
                 policy: Policy) -> Iterator[Change]:
         """Yield changes in key order; renames (a delete plus an add of the same inode and
         content) are paired up and yielded at the end."""
         unlisted: set[bytes] = set()
-        deleted: list[Row] = []
-        added: list[Row] = []
+        deleted: list[Entry] = []
+        added: list[Entry] = []
         old_rows = iter(baseline)
         old = next(old_rows, None)
         for item in scanned:
@@ -81,8 +84,8 @@ class Comparison:
                 deleted.append(old)
                 old = next(old_rows, None)
             if old is not None and old[KEY] == key:
-                if old[2:] != item[2:]:
-                    change = diff(old, item, policy.verdict(item[PATH]))
+                if old[1] != item[1]:
+                    change = diff(unpack(old), unpack(item), policy.verdict(key_path(key)))
                     if change is not None:
                         yield change
                 old = next(old_rows, None)
@@ -93,12 +96,12 @@ class Comparison:
             old = next(old_rows, None)
         yield from self._pair(deleted, added, unlisted, policy)
 
-    def _pair(self, deleted: list[Row], added: list[Row], unlisted: set[bytes],
+    def _pair(self, deleted: list[Entry], added: list[Entry], unlisted: set[bytes],
               policy: Policy) -> Iterator[Change]:
-        gone = [row for row in deleted if not _hidden(row[PATH], unlisted, policy)]
+        gone = [row for row in map(unpack, deleted) if not _hidden(row[PATH], unlisted, policy)]
         by_identity = {(row[INODE], row[TYPE], row[HASHES]): row for row in gone}
         renamed: set[bytes] = set()
-        for row in added:
+        for row in map(unpack, added):
             origin = by_identity.pop((row[INODE], row[TYPE], row[HASHES]), None)
             verdict = policy.verdict(row[PATH])
             if origin is not None:

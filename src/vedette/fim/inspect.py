@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import grp
 import hashlib
+import marshal
 import os
 import pwd
 import stat
@@ -18,12 +19,17 @@ from typing import Any, NamedTuple
 
 import blake3
 
-# Column order of a baseline row; the database table has the same columns.
+# A path's state travels and is stored packed, as an Entry: (key, attributes). Equal
+# states pack to equal bytes, so scan and baseline compare with one bytes comparison and
+# only differences are unpacked into a Row, whose fields are named by these positions.
 COLUMNS = ("key", "path", "type", "mode", "uid", "gid", "size", "mtime", "ctime", "inode",
            "nlink", "target", "xattrs", "acl", "capabilities", "hashes", "user", "grp")
 KEY, PATH, TYPE, MODE, UID, GID, SIZE, MTIME, CTIME, INODE, NLINK, TARGET, XATTRS, ACL, CAPS, \
     HASHES, USER, GROUP = range(len(COLUMNS))
 Row = tuple[Any, ...]
+Entry = tuple[bytes, bytes]
+# marshal version 2 writes no back-references, so the bytes depend on values only.
+_MARSHAL_VERSION = 2
 
 HASHERS: dict[str, Callable[[], Any]] = {
     "sha256": hashlib.sha256, "sha512": hashlib.sha512, "blake3": blake3.blake3}
@@ -49,6 +55,19 @@ class Problem(NamedTuple):
 def path_key(path: bytes) -> bytes:
     """Sort key that orders paths the way a sorted depth-first walk visits them."""
     return path.replace(b"/", b"\x00")
+
+
+def key_path(key: bytes) -> bytes:
+    return key.replace(b"\x00", b"/")
+
+
+def pack(row: Row) -> Entry:
+    return row[KEY], marshal.dumps(row[TYPE:], _MARSHAL_VERSION)
+
+
+def unpack(entry: Entry) -> Row:
+    """Only for verified baselines and our own scans: marshal trusts its input."""
+    return (entry[0], key_path(entry[0]), *marshal.loads(entry[1]))
 
 
 def _type_name(mode: int) -> str:
@@ -197,11 +216,11 @@ def _hash_fd(fd: int, algorithms: tuple[str, ...]) -> str:
 
 
 def _row(path: bytes, st: os.stat_result, target: bytes | None,
-         attrs: tuple[str | None, str | None, str | None], hashes: str | None) -> Row:
-    return (path_key(path), path, _type_name(st.st_mode), stat.S_IMODE(st.st_mode), st.st_uid,
-            st.st_gid, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_nlink,
-            target, attrs[0], attrs[1], attrs[2], hashes, user_name(st.st_uid),
-            group_name(st.st_gid))
+         attrs: tuple[str | None, str | None, str | None], hashes: str | None) -> Entry:
+    return path_key(path), marshal.dumps(
+        (_type_name(st.st_mode), stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid, st.st_size,
+         st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_nlink, target, attrs[0], attrs[1],
+         attrs[2], hashes, user_name(st.st_uid), group_name(st.st_gid)), _MARSHAL_VERSION)
 
 
 def _open_regular(path: bytes) -> int | None:
@@ -219,7 +238,7 @@ def _open_regular(path: bytes) -> int | None:
         raise
 
 
-def inspect_path(path: bytes, hint: str, algorithms: tuple[str, ...]) -> list[Row | Problem]:
+def inspect_path(path: bytes, hint: str, algorithms: tuple[str, ...]) -> list[Entry | Problem]:
     """The baseline row for `path`, plus problems met on the way (possibly no row at all)."""
     try:
         if hint == HINT_FILE:
@@ -241,7 +260,7 @@ def inspect_path(path: bytes, hint: str, algorithms: tuple[str, ...]) -> list[Ro
         return _metadata_only(path, exc.strerror or str(exc))
 
 
-def _inspect_open_file(path: bytes, fd: int, algorithms: tuple[str, ...]) -> list[Row | Problem]:
+def _inspect_open_file(path: bytes, fd: int, algorithms: tuple[str, ...]) -> list[Entry | Problem]:
     try:
         before = os.fstat(fd)
         if not stat.S_ISREG(before.st_mode):
@@ -257,7 +276,7 @@ def _inspect_open_file(path: bytes, fd: int, algorithms: tuple[str, ...]) -> lis
     return [row]
 
 
-def _metadata_only(path: bytes, reason: str) -> list[Row | Problem]:
+def _metadata_only(path: bytes, reason: str) -> list[Entry | Problem]:
     """Content could not be read: keep what lstat says, and say why the hash is missing."""
     try:
         st = os.lstat(path)
@@ -270,8 +289,8 @@ def _metadata_only(path: bytes, reason: str) -> list[Row | Problem]:
 
 
 def inspect_batch(batch: list[tuple[bytes, str]],
-                  algorithms: tuple[str, ...]) -> list[Row | Problem]:
-    out: list[Row | Problem] = []
+                  algorithms: tuple[str, ...]) -> list[Entry | Problem]:
+    out: list[Entry | Problem] = []
     for path, hint in batch:
         out.extend(inspect_path(path, hint, algorithms))
     return out

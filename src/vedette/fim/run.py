@@ -28,7 +28,7 @@ from vedette.fim.baseline import (
 )
 from vedette.fim.compare import Change, Comparison, display_path
 from vedette.fim.findings import change_event, run_metrics, status_event, tamper_event
-from vedette.fim.inspect import Problem, Row
+from vedette.fim.inspect import Entry, Problem, pack
 from vedette.fim.policy import Policy
 from vedette.fim.scan import normalize_roots, scan
 from vedette.store import RunRecord, Store
@@ -92,7 +92,7 @@ def _ticking(items: Iterable[T], progress: Progress | None, every: int = 512) ->
     progress(count)
 
 
-def _rows_only(items: Iterable[Row | Problem], problems: list[Problem]) -> Iterator[Row]:
+def _entries_only(items: Iterable[Entry | Problem], problems: list[Problem]) -> Iterator[Entry]:
     for item in items:
         if isinstance(item, Problem):
             problems.append(item)
@@ -110,10 +110,10 @@ def who_am_i() -> str:
     return f"{user} (via sudo from {sudo_user})" if sudo_user and sudo_user != user else user
 
 
-def _batched(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
-    batch: list[Row] = []
-    for row in rows:
-        batch.append(row)
+def _batched(entries: Iterable[Entry], size: int) -> Iterator[list[Entry]]:
+    batch: list[Entry] = []
+    for entry in entries:
+        batch.append(entry)
         if len(batch) >= size:
             yield batch
             batch = []
@@ -144,8 +144,8 @@ def init(paths: list[str], db: Path, key_path: Path, policy: Policy, host: Host,
                             roots=[os.fsdecode(root) for root in roots],
                             hashes=policy.hashes, policy=_policy_digest(policy),
                             vedette=__version__)
-            rows = _ticking(scan(roots, policy, tuple(policy.hashes), workers), progress)
-            for batch in _batched(_rows_only(rows, problems), INSERT_BATCH):
+            entries = _ticking(scan(roots, policy, tuple(policy.hashes), workers), progress)
+            for batch in _batched(_entries_only(entries, problems), INSERT_BATCH):
                 writer.add(batch)
             files = writer.commit()
     except (BaselineError, OSError) as exc:
@@ -177,6 +177,17 @@ def _open_verified(db: Path, key_path: Path) -> Baseline:
     return baseline
 
 
+def _compare(baseline: Baseline, paths: list[str], policy: Policy, workers: int | None,
+             progress: Progress | None) -> tuple[list[bytes], Comparison, list[Change]]:
+    """Scan `paths` (default: the baseline's roots) and compare them with the baseline."""
+    roots = normalize_roots(paths) if paths else baseline.roots
+    comparison = Comparison()
+    scanned = _ticking(scan(roots, policy, baseline.hashes, workers), progress)
+    changes = list(comparison.changes(baseline.entries(roots if paths else None), scanned,
+                                      policy))
+    return roots, comparison, changes
+
+
 def check(paths: list[str], db: Path, key_path: Path, policy: Policy, host: Host,
           store: Store | None = None, workers: int | None = None,
           progress: Progress | None = None, on_total: Callable[[int], None] | None = None
@@ -198,13 +209,9 @@ def check(paths: list[str], db: Path, key_path: Path, policy: Policy, host: Host
             store.finish_run(run, "error", UNKNOWN, {}, error=str(exc))
         raise FimError(str(exc)) from exc
     with baseline:
-        roots = normalize_roots(paths) if paths else baseline.roots
         if on_total:
             on_total(baseline.count())
-        comparison = Comparison()
-        scanned = _ticking(scan(roots, policy, baseline.hashes, workers), progress)
-        changes = list(comparison.changes(baseline.rows(roots if paths else None), scanned,
-                                          policy))
+        roots, comparison, changes = _compare(baseline, paths, policy, workers, progress)
     if not key_is_private(key_path):
         comparison.problems.append(Problem(os.fsencode(key_path),
                                            "key file is readable by group or others"))
@@ -246,11 +253,7 @@ def accept(paths: list[str], db: Path, key_path: Path, reason: str, policy: Poli
     try:
         key = load_key(key_path)
         with _open_verified(db, key_path) as baseline:
-            roots = normalize_roots(paths) if paths else baseline.roots
-            comparison = Comparison()
-            scanned = _ticking(scan(roots, policy, baseline.hashes, workers), progress)
-            changes = list(comparison.changes(baseline.rows(roots if paths else None), scanned,
-                                              policy))
+            roots, comparison, changes = _compare(baseline, paths, policy, workers, progress)
             known_roots = baseline.roots
         with BaselineWriter(db, key, start_from_existing=True) as writer:
             for change in changes:
@@ -259,7 +262,7 @@ def accept(paths: list[str], db: Path, key_path: Path, reason: str, policy: Poli
                 if change.after is None:
                     writer.remove([change.path])
                 else:
-                    writer.add([change.after])
+                    writer.add([pack(change.after)])
             new_roots = normalize_roots([*known_roots, *roots])
             writer.set_meta(roots=[os.fsdecode(root) for root in new_roots],
                             updated_at=datetime.now(UTC).isoformat())

@@ -18,8 +18,8 @@ from vedette.fim.inspect import (
     HINT_DIR,
     HINT_FILE,
     HINT_OTHER,
+    Entry,
     Problem,
-    Row,
     inspect_batch,
     inspect_path,
     path_key,
@@ -104,7 +104,7 @@ def default_workers() -> int:
 
 
 def scan(roots: list[bytes], policy: Policy, algorithms: tuple[str, ...],
-         workers: int | None = None) -> Iterator[Row | Problem]:
+         workers: int | None = None) -> Iterator[Entry | Problem]:
     """Rows for every path under `roots`, in key order, with problems interleaved."""
     workers = workers or default_workers()
     paths = walk(roots, policy)
@@ -117,7 +117,7 @@ def scan(roots: list[bytes], policy: Policy, algorithms: tuple[str, ...],
         return
     # Worker processes, not threads: per-file work is Python code that would hold the GIL.
     with _worker_pool(workers) as pool:
-        pending: deque[Future[list[Row | Problem]]] = deque()
+        pending: deque[Future[list[Entry | Problem]]] = deque()
         for batch, problems in _batches(paths):
             yield from problems
             pending.append(pool.submit(inspect_batch, batch, algorithms))
@@ -152,4 +152,4 @@ def _batches(items: Iterator[tuple[bytes, str] | Problem]
         yield batch, problems
 
 
-__all__ = ["HINT_FILE", "Problem", "Row", "default_workers", "normalize_roots", "scan", "walk"]
+__all__ = ["HINT_FILE", "Entry", "Problem", "default_workers", "normalize_roots", "scan", "walk"]
