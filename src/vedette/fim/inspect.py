@@ -200,19 +200,22 @@ _buffer = bytearray(CHUNK)
 _view = memoryview(_buffer)
 
 
-def _hash_fd(fd: int, algorithms: tuple[str, ...]) -> str:
+def _hash_fd(fd: int, algorithms: tuple[str, ...]) -> tuple[str, int]:
+    """Content hashes as `name:hex ...`, and how many reads that took."""
     hashers = [HASHERS[name]() for name in algorithms]
+    reads = 0
     while True:
         count = os.readv(fd, [_buffer])
+        reads += 1
         if not count:
             break
         chunk = _view[:count]
         for hasher in hashers:
             hasher.update(chunk)
         if count < CHUNK:
-            break
+            break  # a short read is the end of a regular file: saves one read per file
     return " ".join(f"{name}:{hasher.hexdigest()}" for name, hasher in
-                    zip(algorithms, hashers, strict=True))
+                    zip(algorithms, hashers, strict=True)), reads
 
 
 def _row(path: bytes, st: os.stat_result, target: bytes | None,
@@ -266,8 +269,10 @@ def _inspect_open_file(path: bytes, fd: int, algorithms: tuple[str, ...]) -> lis
         if not stat.S_ISREG(before.st_mode):
             return [_row(path, before, None, read_xattrs(fd), None)]
         attrs = read_xattrs(fd)
-        hashes = _hash_fd(fd, algorithms)
-        after = os.fstat(fd)
+        hashes, reads = _hash_fd(fd, algorithms)
+        # One read is one system call against one state of the file; only a file read in
+        # several pieces can change under us, so only then is a second fstat worth it.
+        after = os.fstat(fd) if reads > 1 else before
     finally:
         os.close(fd)
     row = _row(path, after, None, attrs, hashes)

@@ -132,7 +132,8 @@ def init(paths: list[str], db: Path, key_path: Path, policy: Policy, host: Host,
     if db.exists() and not force:
         raise FimError(f"{db}: a baseline already exists; use 'vedette fim accept' to take in "
                        "changes, or --force to replace it")
-    roots = normalize_roots(paths or policy.scope)
+    # The built-in scope lists places some hosts lack; only a root the user named must exist.
+    roots = normalize_roots(paths or [p for p in policy.scope if os.path.lexists(p)])
     shown_roots = [display_path(root) for root in roots]
     run = _start(store, "init", host, shown_roots)
     started = time.monotonic()
