@@ -6,13 +6,15 @@ can compare scan and baseline as two sorted streams, in constant memory.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import marshal
 import os
 import stat
-import warnings
+import subprocess
+import sys
 from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from multiprocessing import get_all_start_methods, get_context
 
 from vedette.fim.inspect import (
     HINT_DIR,
@@ -20,15 +22,18 @@ from vedette.fim.inspect import (
     HINT_OTHER,
     Entry,
     Problem,
-    inspect_batch,
     inspect_path,
     path_key,
 )
 from vedette.fim.policy import Policy
+from vedette.fim.worker import MARSHAL_VERSION, read_frame, write_frame
 
 BATCH = 256
-# Batches in flight per worker: enough to keep workers busy, few enough to bound memory.
+BATCH_BYTES = 64 << 10
+# Batches in flight per worker: enough to keep workers busy, few enough to bound memory
+# and to fit in the pipe to the worker (PIPE_BYTES), so sending never blocks.
 WINDOW_PER_WORKER = 4
+PIPE_BYTES = 1 << 20
 
 
 def normalize_roots(paths: Iterable[str | bytes]) -> list[bytes]:
@@ -105,7 +110,7 @@ def default_workers() -> int:
 
 def scan(roots: list[bytes], policy: Policy, algorithms: tuple[str, ...],
          workers: int | None = None) -> Iterator[Entry | Problem]:
-    """Rows for every path under `roots`, in key order, with problems interleaved."""
+    """Entries for every path under `roots`, in key order, with problems interleaved."""
     workers = workers or default_workers()
     paths = walk(roots, policy)
     if workers == 1:
@@ -116,38 +121,102 @@ def scan(roots: list[bytes], policy: Policy, algorithms: tuple[str, ...],
                 yield from inspect_path(item[0], item[1], algorithms)
         return
     # Worker processes, not threads: per-file work is Python code that would hold the GIL.
-    with _worker_pool(workers) as pool:
-        pending: deque[Future[list[Entry | Problem]]] = deque()
-        for batch, problems in _batches(paths):
+    with WorkerPool(workers) as pool:
+        pending: deque[int] = deque()
+        for number, (batch, problems) in enumerate(_batches(paths)):
             yield from problems
-            pending.append(pool.submit(inspect_batch, batch, algorithms))
+            worker = number % workers
+            pool.send(worker, algorithms, batch)
+            pending.append(worker)
             if len(pending) >= workers * WINDOW_PER_WORKER:
-                yield from pending.popleft().result()
+                yield from pool.receive(pending.popleft())
         while pending:
-            yield from pending.popleft().result()
+            yield from pool.receive(pending.popleft())
 
 
-def _worker_pool(workers: int) -> ProcessPoolExecutor:
-    """Forked workers start in milliseconds, where spawned ones would re-import the whole
-    CLI. They only run `inspect_batch`, which takes no lock a parent thread could hold."""
-    method = "fork" if "fork" in get_all_start_methods() else "spawn"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        return ProcessPoolExecutor(max_workers=workers, mp_context=get_context(method))
+class WorkerError(Exception):
+    """A worker process failed; the scan cannot be trusted to be complete."""
+
+
+class WorkerPool:
+    """Worker processes fed round-robin; each answers its batches in the order received,
+    so reading replies in submission order keeps the walk order."""
+
+    def __init__(self, count: int) -> None:
+        self._processes: list[subprocess.Popen[bytes]] = []
+        try:
+            for _ in range(count):
+                process = subprocess.Popen(
+                    [sys.executable, "-m", "vedette.fim.worker"], stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE, bufsize=0, close_fds=True)
+                self._processes.append(process)
+                _grow_pipe(process.stdin)
+        except BaseException:
+            self.close()
+            raise
+
+    def send(self, index: int, algorithms: tuple[str, ...], batch: list[tuple[bytes, str]]
+             ) -> None:
+        process = self._processes[index]
+        try:
+            write_frame(process.stdin,  # type: ignore[arg-type]
+                        marshal.dumps((algorithms, batch), MARSHAL_VERSION))
+        except BrokenPipeError as exc:
+            raise WorkerError(f"hashing worker {process.pid} exited "
+                              f"(code {process.poll()})") from exc
+
+    def receive(self, index: int) -> list[Entry | Problem]:
+        process = self._processes[index]
+        try:
+            frame = read_frame(process.stdout)  # type: ignore[arg-type]
+        except EOFError:
+            frame = None
+        if frame is None:
+            raise WorkerError(f"hashing worker {process.pid} exited (code {process.wait()})")
+        return [Problem(*item) if isinstance(item[1], str) else item
+                for item in marshal.loads(frame)]
+
+    def close(self) -> None:
+        for process in self._processes:
+            with contextlib.suppress(OSError):
+                process.stdin.close()  # type: ignore[union-attr]
+        for process in self._processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            if process.stdout:
+                process.stdout.close()
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _grow_pipe(stream: object) -> None:
+    """Room for every batch in flight, so sending never blocks on a busy worker."""
+    set_size = getattr(fcntl, "F_SETPIPE_SZ", 1031)
+    with contextlib.suppress(OSError, AttributeError):
+        fcntl.fcntl(stream.fileno(), set_size, PIPE_BYTES)  # type: ignore[attr-defined]
 
 
 def _batches(items: Iterator[tuple[bytes, str] | Problem]
              ) -> Iterator[tuple[list[tuple[bytes, str]], list[Problem]]]:
     batch: list[tuple[bytes, str]] = []
     problems: list[Problem] = []
+    size = 0
     for item in items:
         if isinstance(item, Problem):
             problems.append(item)
             continue
         batch.append(item)
-        if len(batch) >= BATCH:
+        size += len(item[0])
+        if len(batch) >= BATCH or size >= BATCH_BYTES:
             yield batch, problems
-            batch, problems = [], []
+            batch, problems, size = [], [], 0
     if batch or problems:
         yield batch, problems
 

@@ -1,0 +1,64 @@
+"""A hashing worker process: reads batches of paths on stdin, writes entries on stdout.
+
+Started as `python -m vedette.fim.worker` so that it imports only what inspection needs:
+it starts in tens of milliseconds and stays small, unlike a fork of the whole CLI.
+
+Frames are a 4-byte little-endian length followed by a marshal (version 2) payload.
+Request: (algorithms, [(path, hint), ...]). Reply: a list whose items are entries
+`(key: bytes, attributes: bytes)` or problems `(path: bytes, message: str)`.
+"""
+
+from __future__ import annotations
+
+import marshal
+import struct
+import sys
+from typing import BinaryIO
+
+from vedette.fim.inspect import Problem, inspect_batch
+
+HEADER = struct.Struct("<I")
+MARSHAL_VERSION = 2
+
+
+def _read_exactly(stream: BinaryIO, size: int) -> bytes:
+    """Read `size` bytes, or fewer only at end of stream (a pipe returns what it has)."""
+    chunks, missing = [], size
+    while missing:
+        chunk = stream.read(missing)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        missing -= len(chunk)
+    return b"".join(chunks)
+
+
+def read_frame(stream: BinaryIO) -> bytes | None:
+    """The next frame's payload, or None at a clean end of stream."""
+    header = _read_exactly(stream, HEADER.size)
+    if not header:
+        return None
+    if len(header) < HEADER.size:
+        raise EOFError("truncated frame header")
+    (length,) = HEADER.unpack(header)
+    payload = _read_exactly(stream, length)
+    if len(payload) < length:
+        raise EOFError(f"truncated frame: {len(payload)} of {length} bytes")
+    return payload
+
+
+def write_frame(stream: BinaryIO, payload: bytes) -> None:
+    stream.write(HEADER.pack(len(payload)) + payload)
+    stream.flush()
+
+
+def serve(requests: BinaryIO, replies: BinaryIO) -> None:
+    while (frame := read_frame(requests)) is not None:
+        algorithms, batch = marshal.loads(frame)
+        results = [tuple(item) if isinstance(item, Problem) else item
+                   for item in inspect_batch(batch, tuple(algorithms))]
+        write_frame(replies, marshal.dumps(results, MARSHAL_VERSION))
+
+
+if __name__ == "__main__":
+    serve(sys.stdin.buffer, sys.stdout.buffer)
