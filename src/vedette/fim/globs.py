@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 
 def glob_to_regex(pattern: str) -> str:
@@ -82,5 +83,10 @@ class GlobSet:
             return None
         return self._names[int(found.lastgroup[1:])]  # type: ignore[index]
 
-    def __bool__(self) -> bool:
-        return self._regex is not None
+    def matcher(self) -> Callable[[bytes], object]:
+        """A function telling whether any glob matches (truthy) or none does (None)."""
+        return self._regex.fullmatch if self._regex is not None else _no_match
+
+
+def _no_match(path: bytes) -> None:
+    return None
