@@ -11,10 +11,10 @@ import contextlib
 import hashlib
 import hmac
 import json
+import marshal
 import os
 import secrets
 import shutil
-import marshal
 import sqlite3
 import tempfile
 from collections.abc import Iterable, Iterator
