@@ -10,6 +10,7 @@ import contextlib
 import fcntl
 import marshal
 import os
+import selectors
 import stat
 import subprocess
 import sys
@@ -30,9 +31,11 @@ from vedette.fim.worker import MARSHAL_VERSION, read_frame, write_frame
 
 BATCH = 256
 BATCH_BYTES = 64 << 10
-# Batches in flight per worker: enough to keep workers busy, few enough to bound memory
-# and to fit in the pipe to the worker (PIPE_BYTES), so sending never blocks.
-WINDOW_PER_WORKER = 4
+# Batches a worker holds (one being read, one waiting): few enough that a worker stuck on
+# a huge file is not handed more, and that they fit the pipe (PIPE_BYTES), so sending
+# never blocks. MAX_AHEAD bounds the batches walked but not yet given back in order.
+QUEUED_PER_WORKER = 2
+MAX_AHEAD = 64
 PIPE_BYTES = 1 << 20
 
 
@@ -121,17 +124,25 @@ def scan(roots: list[bytes], policy: Policy, algorithms: tuple[str, ...],
                 yield from inspect_path(item[0], item[1], algorithms)
         return
     # Worker processes, not threads: per-file work is Python code that would hold the GIL.
+    # Batches go to whichever worker is free, so one huge file does not idle the others;
+    # replies are put back in walk order before they are yielded.
     with WorkerPool(workers) as pool:
-        pending: deque[int] = deque()
-        for number, (batch, problems) in enumerate(_batches(paths)):
+        done: dict[int, list[Entry | Problem]] = {}
+        sent = emitted = 0
+        for batch, problems in _batches(paths):
             yield from problems
-            worker = number % workers
-            pool.send(worker, algorithms, batch)
-            pending.append(worker)
-            if len(pending) >= workers * WINDOW_PER_WORKER:
-                yield from pool.receive(pending.popleft())
-        while pending:
-            yield from pool.receive(pending.popleft())
+            while sent - emitted >= MAX_AHEAD or not pool.has_room():
+                done.update(pool.collect())
+                while emitted in done:
+                    yield from done.pop(emitted)
+                    emitted += 1
+            pool.send(sent, algorithms, batch)
+            sent += 1
+        while emitted < sent:
+            done.update(pool.collect())
+            while emitted in done:
+                yield from done.pop(emitted)
+                emitted += 1
 
 
 class WorkerError(Exception):
@@ -139,24 +150,34 @@ class WorkerError(Exception):
 
 
 class WorkerPool:
-    """Worker processes fed round-robin; each answers its batches in the order received,
-    so reading replies in submission order keeps the walk order."""
+    """Hashing worker processes. Each answers its batches in the order it got them, so
+    the reply on a worker's pipe belongs to the oldest batch that worker still holds."""
 
     def __init__(self, count: int) -> None:
         self._processes: list[subprocess.Popen[bytes]] = []
+        self._queued: dict[int, deque[int]] = {}
+        self._selector = selectors.DefaultSelector()
         try:
-            for _ in range(count):
+            for index in range(count):
                 process = subprocess.Popen(
                     [sys.executable, "-m", "vedette.fim.worker"], stdin=subprocess.PIPE,
                     stdout=subprocess.PIPE, bufsize=0, close_fds=True)
                 self._processes.append(process)
+                self._queued[index] = deque()
+                self._selector.register(process.stdout, selectors.EVENT_READ,  # type: ignore[arg-type]
+                                        index)
                 _grow_pipe(process.stdin)
         except BaseException:
             self.close()
             raise
 
-    def send(self, index: int, algorithms: tuple[str, ...], batch: list[tuple[bytes, str]]
-             ) -> None:
+    def has_room(self) -> bool:
+        return any(len(queue) < QUEUED_PER_WORKER for queue in self._queued.values())
+
+    def send(self, number: int, algorithms: tuple[str, ...],
+             batch: list[tuple[bytes, str]]) -> None:
+        """Give batch `number` to the least busy worker."""
+        index = min(self._queued, key=lambda i: len(self._queued[i]))
         process = self._processes[index]
         try:
             write_frame(process.stdin,  # type: ignore[arg-type]
@@ -164,19 +185,28 @@ class WorkerPool:
         except BrokenPipeError as exc:
             raise WorkerError(f"hashing worker {process.pid} exited "
                               f"(code {process.poll()})") from exc
+        self._queued[index].append(number)
 
-    def receive(self, index: int) -> list[Entry | Problem]:
-        process = self._processes[index]
-        try:
-            frame = read_frame(process.stdout)  # type: ignore[arg-type]
-        except EOFError:
-            frame = None
-        if frame is None:
-            raise WorkerError(f"hashing worker {process.pid} exited (code {process.wait()})")
-        return [Problem(*item) if isinstance(item[1], str) else item
+    def collect(self) -> dict[int, list[Entry | Problem]]:
+        """Wait for at least one reply; return replies by batch number."""
+        replies = {}
+        for key, _ in self._selector.select():
+            index = key.data
+            process = self._processes[index]
+            try:
+                frame = read_frame(process.stdout)  # type: ignore[arg-type]
+            except EOFError:
+                frame = None
+            if frame is None:
+                raise WorkerError(f"hashing worker {process.pid} exited "
+                                  f"(code {process.wait()})")
+            replies[self._queued[index].popleft()] = [
+                Problem(*item) if isinstance(item[1], str) else item
                 for item in marshal.loads(frame)]
+        return replies
 
     def close(self) -> None:
+        self._selector.close()
         for process in self._processes:
             with contextlib.suppress(OSError):
                 process.stdin.close()  # type: ignore[union-attr]
