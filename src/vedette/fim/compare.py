@@ -63,7 +63,8 @@ class Comparison:
     scanned: int = 0
     problems: list[Problem] = field(default_factory=list)
 
-    def changes(self, baseline: Iterable[Entry], scanned: Iterable[Entry | Problem],
+    def changes(self, baseline: Iterable[Entry],
+                scanned: Iterable[tuple[list[Entry], list[Problem]]],
                 policy: Policy) -> Iterator[Change]:
         """Yield changes in key order; renames (a delete plus an add of the same inode and
         content) are paired up and yielded at the end."""
@@ -72,25 +73,25 @@ class Comparison:
         added: list[Entry] = []
         old_rows = iter(baseline)
         old = next(old_rows, None)
-        for item in scanned:
-            if isinstance(item, Problem):
-                self.problems.append(item)
-                if item.message.startswith(("cannot list", "cannot scan root")):
-                    unlisted.add(item.path)
-                continue
-            self.scanned += 1
-            key = item[KEY]
-            while old is not None and old[KEY] < key:
-                deleted.append(old)
-                old = next(old_rows, None)
-            if old is not None and old[KEY] == key:
-                if old[1] != item[1]:
-                    change = diff(unpack(old), unpack(item), policy.verdict(key_path(key)))
-                    if change is not None:
-                        yield change
-                old = next(old_rows, None)
-            else:
-                added.append(item)
+        for entries, problems in scanned:
+            for problem in problems:
+                self.problems.append(problem)
+                if problem.message.startswith(("cannot list", "cannot scan root")):
+                    unlisted.add(problem.path)
+            self.scanned += len(entries)
+            for item in entries:
+                key = item[KEY]
+                while old is not None and old[KEY] < key:
+                    deleted.append(old)
+                    old = next(old_rows, None)
+                if old is not None and old[KEY] == key:
+                    if old[1] != item[1]:
+                        change = diff(unpack(old), unpack(item), policy.verdict(key_path(key)))
+                        if change is not None:
+                            yield change
+                    old = next(old_rows, None)
+                else:
+                    added.append(item)
         while old is not None:
             deleted.append(old)
             old = next(old_rows, None)

@@ -198,12 +198,26 @@ def read_xattrs(target: bytes | int) -> tuple[str | None, str | None, str | None
 
 _buffer = bytearray(CHUNK)
 _view = memoryview(_buffer)
+Problems = list[Problem]
 
 
-def _hash_fd(fd: int, algorithms: tuple[str, ...]) -> tuple[str, int]:
-    """Content hashes as `name:hex ...`, and how many reads that took."""
-    hashers = [HASHERS[name]() for name in algorithms]
-    reads = 0
+def _hash_fd(fd: int, algorithms: tuple[str, ...], size: int) -> tuple[str, int]:
+    """Content hashes as `name:hex ...`, and how many reads that took.
+
+    Most files are small: they are read in one call of exactly their size (plus one byte
+    to see that they did not grow), with no buffer copying. Larger ones stream through
+    one reused 1 MiB buffer, so memory stays flat whatever the file size.
+    """
+    if size < CHUNK:
+        data = os.read(fd, size + 1)
+        if len(data) <= size:  # the whole file, in one read of one state
+            return " ".join(f"{name}:{HASHERS[name](data).hexdigest()}"
+                            for name in algorithms), 1
+        hashers = [HASHERS[name](data) for name in algorithms]
+        reads = 1
+    else:
+        hashers = [HASHERS[name]() for name in algorithms]
+        reads = 0
     while True:
         count = os.readv(fd, [_buffer])
         reads += 1
@@ -213,13 +227,13 @@ def _hash_fd(fd: int, algorithms: tuple[str, ...]) -> tuple[str, int]:
         for hasher in hashers:
             hasher.update(chunk)
         if count < CHUNK:
-            break  # a short read is the end of a regular file: saves one read per file
+            break  # a short read is the end of a regular file
     return " ".join(f"{name}:{hasher.hexdigest()}" for name, hasher in
                     zip(algorithms, hashers, strict=True)), reads
 
 
-def _row(path: bytes, st: os.stat_result, target: bytes | None,
-         attrs: tuple[str | None, str | None, str | None], hashes: str | None) -> Entry:
+def _entry(path: bytes, st: os.stat_result, target: bytes | None,
+           attrs: tuple[str | None, str | None, str | None], hashes: str | None) -> Entry:
     return path_key(path), marshal.dumps(
         (_type_name(st.st_mode), stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid, st.st_size,
          st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_nlink, target, attrs[0], attrs[1],
@@ -241,61 +255,78 @@ def _open_regular(path: bytes) -> int | None:
         raise
 
 
-def inspect_path(path: bytes, hint: str, algorithms: tuple[str, ...]) -> list[Entry | Problem]:
-    """The baseline row for `path`, plus problems met on the way (possibly no row at all)."""
+def inspect_into(path: bytes, hint: str, algorithms: tuple[str, ...], entries: list[Entry],
+                 problems: Problems) -> None:
+    """Append the entry for `path` (if it still exists) and any problems met on the way."""
     try:
         if hint == HINT_FILE:
             fd = _open_regular(path)
             if fd is not None:
-                return _inspect_open_file(path, fd, algorithms)
+                _inspect_open_file(path, fd, algorithms, entries, problems)
+                return
         st = os.lstat(path)
         if stat.S_ISREG(st.st_mode):
             fd = _open_regular(path)
             if fd is not None:
-                return _inspect_open_file(path, fd, algorithms)
+                _inspect_open_file(path, fd, algorithms, entries, problems)
+                return
         target = os.readlink(path) if stat.S_ISLNK(st.st_mode) else None
-        return [_row(path, st, target, read_xattrs(path), None)]
+        entries.append(_entry(path, st, target, read_xattrs(path), None))
     except FileNotFoundError:
-        return [Problem(path, "vanished during the scan")]
+        problems.append(Problem(path, "vanished during the scan"))
     except PermissionError:
-        return _metadata_only(path, "permission denied")
+        _metadata_only(path, "permission denied", entries, problems)
     except OSError as exc:
-        return _metadata_only(path, exc.strerror or str(exc))
+        _metadata_only(path, exc.strerror or str(exc), entries, problems)
 
 
-def _inspect_open_file(path: bytes, fd: int, algorithms: tuple[str, ...]) -> list[Entry | Problem]:
+def _inspect_open_file(path: bytes, fd: int, algorithms: tuple[str, ...], entries: list[Entry],
+                       problems: Problems) -> None:
     try:
         before = os.fstat(fd)
         if not stat.S_ISREG(before.st_mode):
-            return [_row(path, before, None, read_xattrs(fd), None)]
+            entries.append(_entry(path, before, None, read_xattrs(fd), None))
+            return
         attrs = read_xattrs(fd)
-        hashes, reads = _hash_fd(fd, algorithms)
+        hashes, reads = _hash_fd(fd, algorithms, before.st_size)
         # One read is one system call against one state of the file; only a file read in
         # several pieces can change under us, so only then is a second fstat worth it.
         after = os.fstat(fd) if reads > 1 else before
     finally:
         os.close(fd)
-    row = _row(path, after, None, attrs, hashes)
+    entries.append(_entry(path, after, None, attrs, hashes))
     if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
-        return [row, Problem(path, "changed while being read; its hash may not match any state")]
-    return [row]
+        problems.append(Problem(path, "changed while being read; its hash may not match any "
+                                      "state"))
 
 
-def _metadata_only(path: bytes, reason: str) -> list[Entry | Problem]:
+def _metadata_only(path: bytes, reason: str, entries: list[Entry], problems: Problems) -> None:
     """Content could not be read: keep what lstat says, and say why the hash is missing."""
     try:
         st = os.lstat(path)
         attrs = read_xattrs(path)
     except FileNotFoundError:
-        return [Problem(path, "vanished during the scan")]
+        problems.append(Problem(path, "vanished during the scan"))
+        return
     except OSError as exc:
-        return [Problem(path, f"cannot read attributes: {exc.strerror or exc}")]
-    return [_row(path, st, None, attrs, None), Problem(path, f"content not hashed: {reason}")]
+        problems.append(Problem(path, f"cannot read attributes: {exc.strerror or exc}"))
+        return
+    entries.append(_entry(path, st, None, attrs, None))
+    problems.append(Problem(path, f"content not hashed: {reason}"))
 
 
-def inspect_batch(batch: list[tuple[bytes, str]],
-                  algorithms: tuple[str, ...]) -> list[Entry | Problem]:
-    out: list[Entry | Problem] = []
+def inspect_path(path: bytes, hint: str, algorithms: tuple[str, ...]) -> list[Entry | Problem]:
+    """The entry for one path followed by its problems: handy for tests and one-offs."""
+    entries: list[Entry] = []
+    problems: Problems = []
+    inspect_into(path, hint, algorithms, entries, problems)
+    return [*entries, *problems]
+
+
+def inspect_batch(batch: list[tuple[bytes, str]], algorithms: tuple[str, ...]
+                  ) -> tuple[list[Entry], Problems]:
+    entries: list[Entry] = []
+    problems: Problems = []
     for path, hint in batch:
-        out.extend(inspect_path(path, hint, algorithms))
-    return out
+        inspect_into(path, hint, algorithms, entries, problems)
+    return entries, problems

@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
 
 from vedette import __version__
 from vedette.events import Event, Host, Metric, Severity
@@ -28,17 +27,15 @@ from vedette.fim.baseline import (
 )
 from vedette.fim.compare import Change, Comparison, display_path
 from vedette.fim.findings import change_event, run_metrics, status_event, tamper_event
-from vedette.fim.inspect import Entry, Problem, pack
+from vedette.fim.inspect import Problem, pack
 from vedette.fim.policy import Policy
-from vedette.fim.scan import normalize_roots, scan
+from vedette.fim.scan import Batch, normalize_roots, scan
 from vedette.store import RunRecord, Store
 
 # Exit codes: the Nagios plugin contract, so Sensu (or Nagios, Icinga...) can run a check.
 OK, WARNING, CRITICAL, UNKNOWN = 0, 1, 2, 3
-INSERT_BATCH = 2000
 
 Progress = Callable[[int], None]
-T = TypeVar("T")
 
 
 class FimError(Exception):
@@ -77,27 +74,12 @@ class AcceptResult:
     problems: list[Problem] = field(default_factory=list)
 
 
-def _ticking(items: Iterable[T], progress: Progress | None, every: int = 512) -> Iterator[T]:
-    """Pass items through, telling `progress` how many went by every `every` items."""
-    if progress is None:
-        yield from items
-        return
-    count = 0
-    for item in items:
-        yield item
-        count += 1
-        if count == every:
-            progress(count)
-            count = 0
-    progress(count)
-
-
-def _entries_only(items: Iterable[Entry | Problem], problems: list[Problem]) -> Iterator[Entry]:
-    for item in items:
-        if isinstance(item, Problem):
-            problems.append(item)
-        else:
-            yield item
+def _ticking(batches: Iterable[Batch], progress: Progress | None) -> Iterator[Batch]:
+    """Pass batches through, telling `progress` how many paths each held."""
+    for batch in batches:
+        if progress is not None:
+            progress(len(batch[0]))
+        yield batch
 
 
 def _policy_digest(policy: Policy) -> str:
@@ -108,17 +90,6 @@ def who_am_i() -> str:
     user = getpass.getuser()
     sudo_user = os.environ.get("SUDO_USER")
     return f"{user} (via sudo from {sudo_user})" if sudo_user and sudo_user != user else user
-
-
-def _batched(entries: Iterable[Entry], size: int) -> Iterator[list[Entry]]:
-    batch: list[Entry] = []
-    for entry in entries:
-        batch.append(entry)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def _start(store: Store | None, name: str, host: Host, scope: list[str]) -> RunRecord | None:
@@ -145,9 +116,10 @@ def init(paths: list[str], db: Path, key_path: Path, policy: Policy, host: Host,
                             roots=[os.fsdecode(root) for root in roots],
                             hashes=policy.hashes, policy=_policy_digest(policy),
                             vedette=__version__)
-            entries = _ticking(scan(roots, policy, tuple(policy.hashes), workers), progress)
-            for batch in _batched(_entries_only(entries, problems), INSERT_BATCH):
-                writer.add(batch)
+            for entries, met in _ticking(scan(roots, policy, tuple(policy.hashes), workers),
+                                         progress):
+                writer.add(entries)
+                problems += met
             files = writer.commit()
     except (BaselineError, OSError) as exc:
         if store and run:

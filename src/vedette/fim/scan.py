@@ -23,7 +23,7 @@ from vedette.fim.inspect import (
     HINT_OTHER,
     Entry,
     Problem,
-    inspect_path,
+    inspect_batch,
     path_key,
 )
 from vedette.fim.policy import Policy
@@ -111,37 +111,42 @@ def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
+Batch = tuple[list[Entry], list[Problem]]
+
+
 def scan(roots: list[bytes], policy: Policy, algorithms: tuple[str, ...],
-         workers: int | None = None) -> Iterator[Entry | Problem]:
-    """Entries for every path under `roots`, in key order, with problems interleaved."""
+         workers: int | None = None) -> Iterator[Batch]:
+    """Entries for every path under `roots` in key order, a batch at a time, each with
+    the problems met while walking and reading it."""
     workers = workers or default_workers()
-    paths = walk(roots, policy)
+    batches = _batches(walk(roots, policy))
     if workers == 1:
-        for item in paths:
-            if isinstance(item, Problem):
-                yield item
-            else:
-                yield from inspect_path(item[0], item[1], algorithms)
+        for paths, problems in batches:
+            entries, more = inspect_batch(paths, algorithms)
+            yield entries, problems + more
         return
     # Worker processes, not threads: per-file work is Python code that would hold the GIL.
     # Batches go to whichever worker is free, so one huge file does not idle the others;
     # replies are put back in walk order before they are yielded.
     with WorkerPool(workers) as pool:
-        done: dict[int, list[Entry | Problem]] = {}
+        done: dict[int, Batch] = {}
+        walk_problems: dict[int, list[Problem]] = {}
         sent = emitted = 0
-        for batch, problems in _batches(paths):
-            yield from problems
+        for paths, problems in batches:
             while sent - emitted >= MAX_AHEAD or not pool.has_room():
                 done.update(pool.collect())
                 while emitted in done:
-                    yield from done.pop(emitted)
+                    entries, more = done.pop(emitted)
+                    yield entries, walk_problems.pop(emitted) + more
                     emitted += 1
-            pool.send(sent, algorithms, batch)
+            pool.send(sent, algorithms, paths)
+            walk_problems[sent] = problems
             sent += 1
         while emitted < sent:
             done.update(pool.collect())
             while emitted in done:
-                yield from done.pop(emitted)
+                entries, more = done.pop(emitted)
+                yield entries, walk_problems.pop(emitted) + more
                 emitted += 1
 
 
@@ -187,7 +192,7 @@ class WorkerPool:
                               f"(code {process.poll()})") from exc
         self._queued[index].append(number)
 
-    def collect(self) -> dict[int, list[Entry | Problem]]:
+    def collect(self) -> dict[int, Batch]:
         """Wait for at least one reply; return replies by batch number."""
         replies = {}
         for key, _ in self._selector.select():
@@ -200,9 +205,9 @@ class WorkerPool:
             if frame is None:
                 raise WorkerError(f"hashing worker {process.pid} exited "
                                   f"(code {process.wait()})")
-            replies[self._queued[index].popleft()] = [
-                Problem(*item) if isinstance(item[1], str) else item
-                for item in marshal.loads(frame)]
+            entries, problems = marshal.loads(frame)
+            replies[self._queued[index].popleft()] = (
+                entries, [Problem(*problem) for problem in problems])
         return replies
 
     def close(self) -> None:

@@ -4,8 +4,8 @@ Started as `python -m vedette.fim.worker` so that it imports only what inspectio
 it starts in tens of milliseconds and stays small, unlike a fork of the whole CLI.
 
 Frames are a 4-byte little-endian length followed by a marshal (version 2) payload.
-Request: (algorithms, [(path, hint), ...]). Reply: a list whose items are entries
-`(key: bytes, attributes: bytes)` or problems `(path: bytes, message: str)`.
+Request: (algorithms, [(path, hint), ...]). Reply: (entries, problems), a list of
+`(key: bytes, attributes: bytes)` and a list of `(path: bytes, message: str)`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import struct
 import sys
 from typing import BinaryIO
 
-from vedette.fim.inspect import Problem, inspect_batch
+from vedette.fim.inspect import inspect_batch
 
 HEADER = struct.Struct("<I")
 MARSHAL_VERSION = 2
@@ -55,9 +55,9 @@ def write_frame(stream: BinaryIO, payload: bytes) -> None:
 def serve(requests: BinaryIO, replies: BinaryIO) -> None:
     while (frame := read_frame(requests)) is not None:
         algorithms, batch = marshal.loads(frame)
-        results = [tuple(item) if isinstance(item, Problem) else item
-                   for item in inspect_batch(batch, tuple(algorithms))]
-        write_frame(replies, marshal.dumps(results, MARSHAL_VERSION))
+        entries, problems = inspect_batch(batch, tuple(algorithms))
+        write_frame(replies, marshal.dumps((entries, [tuple(p) for p in problems]),
+                                           MARSHAL_VERSION))
 
 
 if __name__ == "__main__":
