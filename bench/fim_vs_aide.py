@@ -5,7 +5,8 @@
                                 [--vedette CMD] [--workdir DIR] [--keep] [--json FILE]
 
 For each tree: generate it if needed (bench/gen_tree.py), sync, read every file once
-untimed (page cache warm), then per repetition run, in alternating order (ABBA):
+untimed (page cache warm; repeated right before every timed run unless --no-rewarm), then
+per repetition run, in alternating order (ABBA):
 
     aide --init  --workers=2 -c CONF      (then the new db is moved to database_in)
     aide --check --workers=2 -c CONF
@@ -27,6 +28,7 @@ import json
 import os
 import platform
 import re
+import resource
 import secrets
 import shlex
 import shutil
@@ -45,7 +47,6 @@ REPO = BENCH_DIR.parent
 sys.path.insert(0, str(BENCH_DIR))
 import gen_tree  # noqa: E402
 
-PAGE = os.sysconf("SC_PAGE_SIZE")
 MB = 1 << 20  # memory is reported in MiB ("MB" in the table)
 
 # Attributes Vedette records, in AIDE 0.18 names (see `man 5 aide.conf`, ATTRIBUTES):
@@ -187,10 +188,17 @@ class TreeSampler(threading.Thread):
         self.hwm: dict[int, int] = {}
         self.max_procs = 0
         self.samples = 0
+        self.pids: list[int] = []
+        self.rescan_every = max(1, round(0.25 / interval))
 
     def sample(self) -> None:
+        # Finding descendants means reading /proc/*/stat of every process on the machine;
+        # do it every ~0.25 s only and read just the known pids' status in between (a
+        # process missed in between still has its peak in the launcher's ru_maxrss).
+        if self.samples % self.rescan_every == 0 or len(self.pids) <= 1:
+            self.pids = _descendants(self.pid)
         rss_sum = pss_sum = n = 0
-        for pid in _descendants(self.pid):
+        for pid in self.pids:
             if self.exclude_root and pid == self.pid:
                 continue
             st = _status_kb(pid)
@@ -242,7 +250,8 @@ _, status, ru = os.wait4(pid, 0)
 t1 = time.perf_counter()
 with open(out, "w") as f:
     f.write(repr({"wall": t1 - t0, "rc": os.waitstatus_to_exitcode(status),
-                  "maxrss_kb": ru.ru_maxrss, "user": ru.ru_utime, "sys": ru.ru_stime}))
+                  "maxrss_kb": ru.ru_maxrss, "user": ru.ru_utime, "sys": ru.ru_stime,
+                  "inblock": ru.ru_inblock, "majflt": ru.ru_majflt}))
 """
 
 
@@ -260,6 +269,9 @@ class RunResult:
     ru_maxrss: int
     max_procs: int
     samples: int
+    other_cpu: float
+    harness_cpu: float
+    disk_read: int
     stdout: str
     stderr: str
     extra: dict = field(default_factory=dict)
@@ -268,6 +280,15 @@ class RunResult:
         d = {k: v for k, v in self.__dict__.items() if k not in ("stdout", "stderr")}
         d["stderr_tail"] = self.stderr[-2000:]
         return d
+
+
+def _cpu_busy_s() -> float:
+    """CPU seconds spent busy by the whole machine so far (all CPUs, from /proc/stat)."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    # user nice system idle iowait irq softirq steal (guest* are already in user/nice)
+    busy = sum(fields[:8]) - fields[3] - fields[4]
+    return busy / os.sysconf("SC_CLK_TCK")
 
 
 def run_measured(cmd: list[str], out_dir: Path, tag: str, interval: float, pss: bool,
@@ -279,6 +300,8 @@ def run_measured(cmd: list[str], out_dir: Path, tag: str, interval: float, pss: 
     out_p, err_p = out_dir / f"{tag}.out", out_dir / f"{tag}.err"
     res_p = out_dir / f"{tag}.rusage"
     res_p.unlink(missing_ok=True)
+    busy0 = _cpu_busy_s()
+    self0 = resource.getrusage(resource.RUSAGE_SELF)
     with open(out_p, "wb") as out, open(err_p, "wb") as err:
         proc = subprocess.Popen([sys.executable, "-I", "-S", "-c", LAUNCHER, str(res_p), *cmd],
                                 stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env)
@@ -295,6 +318,9 @@ def run_measured(cmd: list[str], out_dir: Path, tag: str, interval: float, pss: 
             sampler.stop()
             raise
         sampler.stop()
+    busy = _cpu_busy_s() - busy0
+    self1 = resource.getrusage(resource.RUSAGE_SELF)
+    harness_cpu = (self1.ru_utime - self0.ru_utime) + (self1.ru_stime - self0.ru_stime)
     stdout = out_p.read_text(errors="replace")
     stderr = err_p.read_text(errors="replace")
     try:
@@ -309,6 +335,13 @@ def run_measured(cmd: list[str], out_dir: Path, tag: str, interval: float, pss: 
         peak_rss_sum=sampler.peak_rss_sum, peak_pss_sum=sampler.peak_pss_sum,
         max_hwm=max_hwm, ru_maxrss=ru_maxrss, max_procs=sampler.max_procs,
         samples=sampler.samples, stdout=stdout[-20000:], stderr=stderr,
+        # CPU time used meanwhile by everything else on the machine (other users' jobs,
+        # the launcher): the run's noise level. The sampler's own cost is harness_cpu.
+        other_cpu=max(0.0, busy - lr["user"] - lr["sys"] - harness_cpu),
+        harness_cpu=harness_cpu,
+        # Bytes the tool had to fetch from storage (ru_inblock is in 512-byte units):
+        # near zero when the page cache was warm.
+        disk_read=lr["inblock"] * 512,
     )
 
 
@@ -383,7 +416,7 @@ def aide_version() -> str | None:
 
 def _probe(cmd: list[str], env: dict | None) -> str | None:
     try:
-        r = subprocess.run(cmd + ["--version"], capture_output=True, text=True, timeout=60,
+        r = subprocess.run([*cmd, "--version"], capture_output=True, text=True, timeout=60,
                            env=env)
     except (OSError, subprocess.TimeoutExpired):
         return None
@@ -421,6 +454,7 @@ def find_vedette(spec: str | None) -> tuple[list[str], dict | None, str] | None:
 
 class Aide:
     name = "AIDE"
+    env = None
 
     def __init__(self, workers: int):
         self.workers = workers
@@ -481,12 +515,20 @@ class Vedette:
     def __init__(self, argv: list[str], env: dict | None, policy: Path, init_args: list[str],
                  check_args: list[str]):
         self.argv = argv
-        self.env = env
+        self.base_env = env
+        self.env: dict | None = env
         self.policy = policy
         self.init_args = init_args
         self.check_args = check_args
 
     def prepare(self, tree: Tree, run_dir: Path) -> None:
+        # Keep Vedette's data directory (event store: store.db) inside the run directory
+        # instead of /var/lib/vedette; it is removed with the dbs.
+        home = run_dir / "vedette-home"
+        home.mkdir(mode=0o700, exist_ok=True)
+        self.env = dict(self.base_env if self.base_env is not None else os.environ)
+        self.env["VEDETTE_HOME"] = str(home)
+        self.env.pop("VEDETTE_CONFIG", None)
         self.db = run_dir / f"vedette-{tree.name}.db"
         self.key = run_dir / f"vedette-{tree.name}.key"
         self.tree = tree
@@ -568,6 +610,10 @@ def summarize(results: dict) -> dict:
                 "init_runs": len(ok_init),
                 "check_runs": len(ok_check),
                 "db_bytes": max((x.extra.get("db_bytes", 0) for x in ok_init), default=None),
+                "max_disk_read": max((x.disk_read for x in ok_init + ok_check), default=0),
+                # Mean number of CPUs kept busy by other processes during the runs.
+                "max_other_cpus": max((x.other_cpu / x.wall for x in ok_init + ok_check
+                                       if x.wall > 0), default=0.0),
                 "errors": r["errors"],
             }
     return summ
@@ -577,8 +623,10 @@ def markdown_table(trees: list[Tree], summ: dict) -> str:
     def s(v, nd=2):
         return "-" if v is None else f"{v:.{nd}f}"
 
-    def mb(v):
-        return "-" if v is None else f"{v / MB:.0f}"
+    def mb(v, pss=None):
+        if v is None:
+            return "-"
+        return f"{v / MB:.0f}" + (f" / {pss / MB:.0f}" if pss else "")
 
     def ratio(a, b, target):
         if a is None or not b:
@@ -586,9 +634,10 @@ def markdown_table(trees: list[Tree], summ: dict) -> str:
         q = a / b
         return f"{q:.2f} {'ok' if q <= target else 'MISS'}"
 
-    head = ("| tree | files | bytes | tool | init s | check s | init peak MB | check peak MB "
-            "| init ×AIDE (≤0.33) | check ×AIDE (≤0.25) | init mem ×AIDE (≤1) "
-            "| check mem ×AIDE (≤1) |")
+    head = ("| tree | files | bytes | tool | init s | check s | init peak MB (RSS / PSS) "
+            "| check peak MB (RSS / PSS) "
+            "| init /AIDE (≤0.33) | check /AIDE (≤0.25) | init mem /AIDE (≤1) "
+            "| check mem /AIDE (≤1) |")
     lines = [head, "|" + "---|" * 12]
     for t in trees:
         if t.name not in summ:
@@ -596,8 +645,8 @@ def markdown_table(trees: list[Tree], summ: dict) -> str:
         a = summ[t.name].get("AIDE")
         for tool, v in summ[t.name].items():
             row = [t.name, f"{t.stats.get('files', 0):,}", _fmt_bytes(t.stats.get("bytes", 0)),
-                   tool, s(v["init_s"]), s(v["check_s"]), mb(v["init_peak"]),
-                   mb(v["check_peak"])]
+                   tool, s(v["init_s"]), s(v["check_s"]), mb(v["init_peak"], v["init_peak_pss"]),
+                   mb(v["check_peak"], v["check_peak_pss"])]
             if tool != "AIDE" and a:
                 row += [ratio(v["init_s"], a["init_s"], TARGETS["init"]),
                         ratio(v["check_s"], a["check_s"], TARGETS["check"]),
@@ -629,6 +678,38 @@ def bounded_memory_note(trees: list[Tree], summ: dict) -> str | None:
 
 # ---------------------------------------------------------------------------------------
 # Main
+
+
+def _log_run(tool: str, what: str, rep: int, r: RunResult, timed: bool) -> None:
+    note = f" (differences reported: rc={r.rc})" if r.extra.get("differences") else ""
+    print(f"   {tool:8s} {what:5s} #{rep}: {r.wall:8.2f} s  {r.peak / MB:7.0f} MB  "
+          f"cpu {r.user + r.sys:6.1f} s  other {r.other_cpu:5.1f} s  "
+          f"disk {r.disk_read / 10**6:6.0f} MB  rc={r.rc}{note}"
+          f"{'' if timed else ' (warm-up)'}", file=sys.stderr)
+
+
+def init_and_check(tool, tree: Tree, out: dict, run_dir: Path, a: argparse.Namespace,
+                   rep: int, timed: bool) -> int:
+    """One timed init followed by one timed check (against the db just made).
+    Appends to out["init"] / out["check"] when `timed`; returns the number of failures."""
+    tool.before_init()
+    tag = f"{tree.name}-{tool.name.lower()}-{rep}"
+    for what in ("init", "check"):
+        if a.rewarm:
+            warm_and_count(tree.path)
+        cmd = tool.init_cmd() if what == "init" else tool.check_cmd()
+        r = run_measured(cmd, run_dir, f"{tag}-{what}", a.sample_interval, not a.no_pss,
+                         tool.env)
+        err = tool.after_init(r) if what == "init" else tool.after_check(r)
+        r.extra["ok"] = err is None
+        _log_run(tool.name, what, rep, r, timed)
+        if timed:
+            out[what].append(r)
+        if err:
+            out["errors"].append(f"{err}: {r.stderr[-1000:]}")
+            print(f"   ! {err}\n{r.stderr[-1000:]}", file=sys.stderr)
+            return 1
+    return 0
 
 
 def default_workdir_parent() -> str | None:
@@ -673,6 +754,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--million-bytes", type=gen_tree.parse_size, default=64 * 10**6)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--no-warmup", action="store_true", help="skip the untimed read of the tree")
+    ap.add_argument("--no-rewarm", dest="rewarm", action="store_false",
+                    help="do not re-read the tree (untimed) right before every timed run")
     ap.add_argument("--warmup-runs", type=int, default=0,
                     help="additional untimed init+check runs of each tool per tree")
     ap.add_argument("--sample-interval", type=float, default=0.05,
@@ -786,48 +869,13 @@ def main(argv: list[str] | None = None) -> int:
             for t in tools:
                 t.prepare(tree, run_dir)
 
-            def one(tool, rep: int, timed: bool) -> None:
-                nonlocal failures
-                r = res[tool.name]
-                tool.before_init()
-                tag = f"{tree.name}-{tool.name.lower()}-{rep}"
-                ri = run_measured(tool.init_cmd(), run_dir, tag + "-init", a.sample_interval,
-                                  not a.no_pss, getattr(tool, "env", None))
-                err = tool.after_init(ri)
-                ri.extra["ok"] = err is None
-                print(f"   {tool.name:8s} init  #{rep}: {ri.wall:8.2f} s  "
-                      f"{ri.peak / MB:7.0f} MB  rc={ri.rc}{'' if timed else ' (warm-up)'}",
-                      file=sys.stderr)
-                if timed:
-                    r["init"].append(ri)
-                if err:
-                    failures += 1
-                    r["errors"].append(err + ": " + ri.stderr[-1000:])
-                    print(f"   ! {err}\n{ri.stderr[-1000:]}", file=sys.stderr)
-                    return
-                rc_ = run_measured(tool.check_cmd(), run_dir, tag + "-check",
-                                   a.sample_interval, not a.no_pss, getattr(tool, "env", None))
-                err = tool.after_check(rc_)
-                rc_.extra["ok"] = err is None
-                note = (f" (differences reported: rc={rc_.rc})" if rc_.extra.get("differences")
-                        else "")
-                print(f"   {tool.name:8s} check #{rep}: {rc_.wall:8.2f} s  "
-                      f"{rc_.peak / MB:7.0f} MB  rc={rc_.rc}{note}"
-                      f"{'' if timed else ' (warm-up)'}", file=sys.stderr)
-                if timed:
-                    r["check"].append(rc_)
-                if err:
-                    failures += 1
-                    r["errors"].append(err + ": " + rc_.stderr[-1000:])
-                    print(f"   ! {err}\n{rc_.stderr[-1000:]}", file=sys.stderr)
-
             for w in range(a.warmup_runs):
                 for t in tools:
-                    one(t, -1 - w, timed=False)
+                    failures += init_and_check(t, tree, res[t.name], run_dir, a, -1 - w, False)
             for rep in range(a.repeat):
                 order = tools if rep % 2 == 0 else list(reversed(tools))  # ABBA
                 for t in order:
-                    one(t, rep, timed=True)
+                    failures += init_and_check(t, tree, res[t.name], run_dir, a, rep, True)
             if not a.keep_dbs:
                 for t in tools:
                     t.cleanup()
@@ -856,6 +904,18 @@ def main(argv: list[str] | None = None) -> int:
     note = bounded_memory_note(trees, summ)
     if note:
         print("\n" + note)
+    cold = [(tn, tool, v["max_disk_read"]) for tn, tools_ in summ.items()
+            for tool, v in tools_.items() if v["max_disk_read"] > 50 * 10**6]
+    if cold:
+        print("\nCache: some runs read from disk (max per run): "
+              + ", ".join(f"{tn}/{tool} {x / 10**6:.0f} MB" for tn, tool, x in cold)
+              + "; the page cache was not fully warm for them.")
+    noisy = [(tn, tool, v["max_other_cpus"]) for tn, tools_ in summ.items()
+             for tool, v in tools_.items() if v["max_other_cpus"] > 0.1]
+    if noisy:
+        print("\nNoise: other processes kept CPUs busy during some runs (max mean CPUs): "
+              + ", ".join(f"{tn}/{tool} {x:.2f}" for tn, tool, x in noisy)
+              + f" of {os.cpu_count()}; timings are less reliable, rerun on an idle machine.")
     if a.json:
         payload = {
             "meta": meta,

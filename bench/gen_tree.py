@@ -53,11 +53,13 @@ BASE_MTIME = 1_600_000_000  # 2020-09-13
 MTIME_SPAN = 3 * 365 * 86400
 
 WORDS = (
-    "lib bin share doc man locale icons data config cache src include python3 site packages "
-    "node modules assets static templates fonts themes images vendor build dist tests fixtures "
-    "plugins extensions schemas keys certs logs backup archive media sounds scripts tools util "
-    "core net http crypto db store index report events metrics policy rules alpha beta gamma"
-).split()
+    "lib", "bin", "share", "doc", "man", "locale", "icons", "data", "config", "cache", "src",
+    "include", "python3", "site", "packages", "node", "modules", "assets", "static",
+    "templates", "fonts", "themes", "images", "vendor", "build", "dist", "tests", "fixtures",
+    "plugins", "extensions", "schemas", "keys", "certs", "logs", "backup", "archive", "media",
+    "sounds", "scripts", "tools", "util", "core", "net", "http", "crypto", "db", "store",
+    "index", "report", "events", "metrics", "policy", "rules", "alpha", "beta", "gamma",
+)
 EXTS = (
     ".py", ".pyc", ".so", ".txt", ".json", ".yaml", ".conf", ".html", ".css", ".js", ".png",
     ".svg", ".gz", ".xz", ".mo", ".h", ".c", ".md", ".xml", ".csv", ".bin", ".dat", "",
@@ -264,7 +266,8 @@ def generate(root: Path, files: int, total_bytes: int, seed: int = 1, profile: s
             os.link(root / src, root / rel)
 
         # Directory modes and mtimes last, deepest first (creating entries bumps mtimes).
-        for (rel, _depth), mode in sorted(zip(dirs, dir_modes), key=lambda x: -x[0][1]):
+        by_depth = sorted(zip(dirs, dir_modes, strict=True), key=lambda x: -x[0][1])
+        for (rel, _depth), mode in by_depth:
             p = root / rel if rel else root
             t = (BASE_MTIME + rng.randrange(MTIME_SPAN)) * 1_000_000_000
             os.utime(p, ns=(t, t))

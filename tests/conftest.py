@@ -147,8 +147,9 @@ def vedette(*args: str | os.PathLike[str], home: Path | None = None,
         environment["VEDETTE_HOME"] = str(home)
     environment.update(env or {})
     return subprocess.run([sys.executable, "-m", "vedette", *map(os.fspath, args)],
-                          capture_output=True, text=True, encoding="utf-8", env=environment, timeout=timeout,
-                          stdin=subprocess.DEVNULL, errors="surrogateescape")
+                          capture_output=True, text=True, encoding="utf-8",
+                          errors="surrogateescape", env=environment, timeout=timeout,
+                          stdin=subprocess.DEVNULL)
 
 
 # --- baseline tampering, whatever the table layout ----------------------------------------

@@ -11,15 +11,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
-from rich.table import Table
 
 from vedette.cli.context import UNKNOWN, fail, state, stderr, stdout
 from vedette.config import ConfigError, data_home
@@ -79,6 +70,16 @@ def _progress(label: str) -> Iterator[tuple[run.Progress | None, run.Callable[[i
     if not stderr.is_terminal:
         yield None, lambda total: None
         return
+    # Imported here: drawing costs start-up time that a cron job or a pipe never needs.
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     bar = Progress(SpinnerColumn(), TextColumn(label), BarColumn(), MofNCompleteColumn(),
                    TextColumn("paths"), TimeElapsedColumn(), console=stderr, transient=True)
     task = bar.add_task(label, total=None)
@@ -217,6 +218,8 @@ def _render_text(result: CheckResult) -> None:
                          highlight=False)
         return
     if result.changes:
+        from rich.table import Table
+
         table = Table(show_lines=False, pad_edge=False, box=None)
         for column in ("severity", "change", "path", "what changed"):
             table.add_column(column, overflow="fold")
