@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from rich.console import Console
+from rich.markup import escape
 
 from vedette.config import Settings, data_home, load_settings
 from vedette.events import Host
@@ -45,5 +46,5 @@ state = AppState()
 
 def fail(message: str, code: int = UNKNOWN) -> NoReturn:
     """Print an error that names what and where, then exit (3: could not run)."""
-    stderr.print(f"[bold red]vedette: error:[/] {message}", highlight=False, markup=True)
+    stderr.print(f"[bold red]vedette: error:[/] {escape(message)}", highlight=False)
     sys.exit(code)

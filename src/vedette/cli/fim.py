@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from vedette.cli.context import UNKNOWN, fail, state, stderr, stdout
 from vedette.config import ConfigError, data_home
@@ -116,9 +117,10 @@ def init(
         with _open_store(store) as events, _progress("taking baseline") as (tick, _):
             result = run.init(paths, db_path, key_path, loaded, state.host(), events,
                               workers or state.settings.fim.workers, force, tick)
-    stdout.print(f"Baseline of [bold]{result.files}[/] paths written to {result.db} "
-                 f"in {result.seconds:.1f}s (signed with {key_path}).", highlight=False)
-    stdout.print("Scope: " + ", ".join(result.roots), highlight=False)
+    stdout.print(f"Baseline of [bold]{result.files}[/] paths written to {escape(str(result.db))} "
+                 f"in {result.seconds:.1f}s (signed with {escape(str(key_path))}).",
+                 highlight=False)
+    stdout.print("Scope: " + ", ".join(result.roots), highlight=False, markup=False)
     _print_problems(result.problems)
 
 
@@ -169,8 +171,10 @@ def accept(
             result = run.accept(paths or [], db_path, key_path, reason, loaded, state.host(),
                                 events, workers or state.settings.fim.workers, tick)
     for change in result.accepted:
-        stdout.print(f"accepted {change.kind}: {display_path(change.path)!r}", highlight=False)
-    stdout.print(f"{len(result.accepted)} change(s) accepted into {db_path}.", highlight=False)
+        stdout.print(f"accepted {change.kind}: {display_path(change.path)!r}", highlight=False,
+                     markup=False)
+    stdout.print(f"{len(result.accepted)} change(s) accepted into {db_path}.", highlight=False,
+                 markup=False)
     _print_problems(result.problems)
 
 
@@ -185,15 +189,16 @@ def history(db: DbOpt = None, key: KeyOpt = None) -> None:
                 baseline.verify(run.load_key(key_path))
                 verified = "[green]signature verified[/]"
             except BaselineError as exc:
-                verified = f"[red]{exc}[/]"
-    stdout.print(f"{db_path}: {meta['files']} paths, created {meta['created_at']} on "
-                 f"{meta['host']}; {verified}", highlight=False)
-    stdout.print("Scope: " + ", ".join(meta["roots"]), highlight=False)
+                verified = f"[red]{escape(str(exc))}[/]"
+    stdout.print(escape(f"{db_path}: {meta['files']} paths, created {meta['created_at']} on "
+                        f"{meta['host']}; ") + verified, highlight=False)
+    stdout.print("Scope: " + ", ".join(meta["roots"]), highlight=False, markup=False)
     for entry in acceptances:
         stdout.print(f"#{entry['id']} {entry['time']} by {entry['who']}: {entry['reason']} "
-                     f"({len(entry['changes'])} change(s))", highlight=False)
+                     f"({len(entry['changes'])} change(s))", highlight=False, markup=False)
         for change in entry["changes"]:
-            stdout.print(f"    {change['change']}: {change['path']!r}", highlight=False)
+            stdout.print(f"    {change['change']}: {change['path']!r}", highlight=False,
+                         markup=False)
 
 
 # --- rendering -----------------------------------------------------------------------------
@@ -204,7 +209,8 @@ SEVERITY_STYLES = {"critical": "bold red", "high": "red", "medium": "yellow", "l
 
 def _print_problems(problems: list[run.Problem], limit: int = 20) -> None:
     for problem in problems[:limit]:
-        stderr.print(f"[yellow]warning:[/] {display_path(problem.path)!r}: {problem.message}",
+        stderr.print("[yellow]warning:[/] "
+                     + escape(f"{display_path(problem.path)!r}: {problem.message}"),
                      highlight=False)
     if len(problems) > limit:
         stderr.print(f"[yellow]warning:[/] ... and {len(problems) - limit} more problems",
@@ -214,7 +220,8 @@ def _print_problems(problems: list[run.Problem], limit: int = 20) -> None:
 def _render_text(result: CheckResult) -> None:
     if result.findings and not result.changes:  # a baseline that failed verification
         for event in result.findings:
-            stdout.print(f"[bold red]CRITICAL[/] {event.summary}: {event.context['detail']}",
+            stdout.print("[bold red]CRITICAL[/] "
+                         + escape(f"{event.summary}: {event.context['detail']}"),
                          highlight=False)
         return
     if result.changes:
@@ -227,10 +234,11 @@ def _render_text(result: CheckResult) -> None:
             details = [f"{name}: {_short(d['before'])} -> {_short(d['after'])}"
                        for name, d in event.context["attributes"].items()]
             table.add_row(f"[{SEVERITY_STYLES[event.severity.value]}]{event.severity.value}[/]",
-                          event.context["change"], repr(event.observables["file.path"]),
-                          "\n".join(details))
+                          event.context["change"], escape(repr(event.observables["file.path"])),
+                          escape("\n".join(details)))
         stdout.print(table)
-    stdout.print(result.status.summary + f" ({result.seconds:.1f}s)", highlight=False)
+    stdout.print(result.status.summary + f" ({result.seconds:.1f}s)", highlight=False,
+                 markup=False)
     _print_problems(result.problems)
 
 

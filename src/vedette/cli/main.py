@@ -53,7 +53,7 @@ def main() -> None:
         if show is not None:
             show()
         else:
-            stderr.print(f"vedette: error: {exc}", highlight=False)
+            stderr.print(f"vedette: error: {exc}", highlight=False, markup=False)
         sys.exit(UNKNOWN)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
