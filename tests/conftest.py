@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+import yaml
 
 from vedette.events import Host
 from vedette.fim import run
@@ -93,17 +94,7 @@ rules:
 
 
 def tree_policy(root: Path) -> Policy:
-    spec = PolicyFile.model_validate({
-        "include_default": False,
-        "exclude": [f"{root}/cache/**"],
-        "rules": [
-            {"name": "binaries", "paths": [f"{root}/bin/**"], "severity": "critical"},
-            {"name": "logs", "paths": [f"{root}/log/**"], "severity": "low", "growing": True,
-             "ignore": ["mtime", "ctime"]},
-            {"name": "config", "paths": [f"{root}/etc/**"], "severity": "medium"},
-        ],
-    })
-    return Policy(spec)
+    return Policy(PolicyFile.model_validate(yaml.safe_load(TREE_POLICY_YAML.format(root=root))))
 
 
 def make_tree_files(root: Path) -> None:

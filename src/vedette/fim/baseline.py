@@ -134,15 +134,19 @@ class Baseline:
 
     def entries(self, roots: list[bytes] | None = None) -> Iterator[Entry]:
         """Entries in key order, limited to the subtrees of `roots` (walk order) if given."""
+        # Plain loops, not `yield from cursor`: an abandoned generator must not touch the
+        # cursor after the database is closed.
         if roots is None or b"/" in roots:
-            yield from self._db.execute(_SELECT + " ORDER BY key")
+            for entry in self._db.execute(_SELECT + " ORDER BY key"):
+                yield entry
             return
         for root in roots:
             key = path_key(root.rstrip(b"/") or b"/")
             # Children of key K have keys K\x00..., i.e. between K\x00 and K\x01.
-            yield from self._db.execute(
-                _SELECT + " WHERE key = ? OR (key > ? AND key < ?) ORDER BY key",
-                (key, key + b"\x00", key + b"\x01"))
+            for entry in self._db.execute(
+                    _SELECT + " WHERE key = ? OR (key > ? AND key < ?) ORDER BY key",
+                    (key, key + b"\x00", key + b"\x01")):
+                yield entry
 
     def count(self) -> int:
         return int(self._db.execute("SELECT count(*) FROM files").fetchone()[0])

@@ -171,7 +171,7 @@ def describe(row: Row) -> dict[str, Any]:
     if row[TARGET] is not None:
         state["target"] = display_path(row[TARGET])
     if row[XATTRS] is not None:
-        state["xattrs"] = dict(line.split("=", 1) for line in row[XATTRS].split("\n"))
+        state["xattrs"] = dict(line.rsplit("=", 1) for line in row[XATTRS].split("\n"))
     if row[ACL] is not None:
         state["acl"] = row[ACL]
     if row[CAPS] is not None:

@@ -37,7 +37,7 @@ def glob_to_regex(pattern: str) -> str:
                 continue
             body = pattern[i + 1 : end]
             if body.startswith("!"):
-                body = "^" + body[1:]
+                body = "^/" + body[1:]  # like `*` and `?`, never across a `/`
             out.append("[" + body.replace("\\", "\\\\") + "]")
             i = end + 1
         elif char == "{":

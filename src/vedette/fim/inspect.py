@@ -190,7 +190,9 @@ def read_xattrs(target: bytes | int) -> tuple[str | None, str | None, str | None
             caps = capability_text(value)
         else:
             # Values can be large or sensitive; a digest shows change without copying them.
-            others.append(f"{name}={hashlib.sha256(value).hexdigest()}")
+            # Names may hold newlines or non-UTF-8 bytes: keep them printable and one-line.
+            printable = repr(os.fsencode(name))[2:-1]
+            others.append(f"{printable}={hashlib.sha256(value).hexdigest()}")
     return ("\n".join(others) or None), (",".join(acls) or None), caps
 
 
@@ -210,7 +212,7 @@ def _hash_fd(fd: int, algorithms: tuple[str, ...], size: int) -> tuple[str, int]
     """
     if size < CHUNK:
         data = os.read(fd, size + 1)
-        if len(data) <= size:  # the whole file, in one read of one state
+        if len(data) == size:  # the whole file, in one read of one state
             return " ".join(f"{name}:{HASHERS[name](data).hexdigest()}"
                             for name in algorithms), 1
         hashers = [HASHERS[name](data) for name in algorithms]

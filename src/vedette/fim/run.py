@@ -29,7 +29,7 @@ from vedette.fim.compare import Change, Comparison, display_path
 from vedette.fim.findings import change_event, run_metrics, status_event, tamper_event
 from vedette.fim.inspect import Problem, pack
 from vedette.fim.policy import Policy
-from vedette.fim.scan import Batch, normalize_roots, scan
+from vedette.fim.scan import Batch, WorkerError, normalize_roots, scan
 from vedette.store import RunRecord, Store
 
 # Exit codes: the Nagios plugin contract, so Sensu (or Nagios, Icinga...) can run a check.
@@ -121,7 +121,7 @@ def init(paths: list[str], db: Path, key_path: Path, policy: Policy, host: Host,
                 writer.add(entries)
                 problems += met
             files = writer.commit()
-    except (BaselineError, OSError) as exc:
+    except (BaselineError, OSError, WorkerError) as exc:
         if store and run:
             store.finish_run(run, "error", UNKNOWN, {}, error=str(exc))
         raise FimError(str(exc)) from exc
@@ -181,10 +181,15 @@ def check(paths: list[str], db: Path, key_path: Path, policy: Policy, host: Host
         if store and run:
             store.finish_run(run, "error", UNKNOWN, {}, error=str(exc))
         raise FimError(str(exc)) from exc
-    with baseline:
-        if on_total:
-            on_total(baseline.count())
-        roots, comparison, changes = _compare(baseline, paths, policy, workers, progress)
+    try:
+        with baseline:
+            if on_total:
+                on_total(baseline.count())
+            roots, comparison, changes = _compare(baseline, paths, policy, workers, progress)
+    except (OSError, WorkerError) as exc:
+        if store and run:
+            store.finish_run(run, "error", UNKNOWN, {}, error=str(exc))
+        raise FimError(f"the check could not complete: {exc}") from exc
     if not key_is_private(key_path):
         comparison.problems.append(Problem(os.fsencode(key_path),
                                            "key file is readable by group or others"))
@@ -243,7 +248,7 @@ def accept(paths: list[str], db: Path, key_path: Path, reason: str, policy: Poli
                 {"path": display_path(c.path), "change": c.kind, "attributes": c.attributes}
                 for c in changes])
             writer.commit()
-    except (BaselineError, OSError) as exc:
+    except (BaselineError, OSError, WorkerError) as exc:
         if store and run:
             store.finish_run(run, "error", UNKNOWN, {}, error=str(exc))
         raise FimError(str(exc)) from exc

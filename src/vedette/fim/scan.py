@@ -59,6 +59,11 @@ def walk(roots: list[bytes], policy: Policy) -> Iterator[tuple[bytes, str] | Pro
     for root in roots:
         try:
             st = os.lstat(root)
+        except FileNotFoundError:
+            # Not an unreadable root: a missing one, so whatever the baseline holds under
+            # it is reported as deleted.
+            yield Problem(root, "root does not exist")
+            continue
         except OSError as exc:
             yield Problem(root, f"cannot scan root: {exc.strerror or exc}")
             continue
@@ -164,9 +169,10 @@ class WorkerPool:
         self._selector = selectors.DefaultSelector()
         try:
             for index in range(count):
+                # -P: never import from the current directory (vedette often runs as root).
                 process = subprocess.Popen(
-                    [sys.executable, "-m", "vedette.fim.worker"], stdin=subprocess.PIPE,
-                    stdout=subprocess.PIPE, bufsize=0, close_fds=True)
+                    [sys.executable, "-P", "-m", "vedette.fim.worker"], stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE, bufsize=0, close_fds=True, cwd="/")
                 self._processes.append(process)
                 self._queued[index] = deque()
                 self._selector.register(process.stdout, selectors.EVENT_READ,  # type: ignore[arg-type]

@@ -11,8 +11,10 @@ Request: (algorithms, [(path, hint), ...]). Reply: (entries, problems), a list o
 from __future__ import annotations
 
 import marshal
+import queue
 import struct
 import sys
+import threading
 from typing import BinaryIO
 
 from vedette.fim.inspect import inspect_batch
@@ -52,8 +54,21 @@ def write_frame(stream: BinaryIO, payload: bytes) -> None:
     stream.flush()
 
 
+def _drain(requests: BinaryIO, inbox: queue.SimpleQueue[bytes | None]) -> None:
+    try:
+        while (frame := read_frame(requests)) is not None:
+            inbox.put(frame)
+    finally:
+        inbox.put(None)
+
+
 def serve(requests: BinaryIO, replies: BinaryIO) -> None:
-    while (frame := read_frame(requests)) is not None:
+    # Requests are read on their own thread, so the parent's writes never wait for this
+    # process to finish writing a reply (which waits for the parent to read): no deadlock
+    # whatever the pipe sizes.
+    inbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+    threading.Thread(target=_drain, args=(requests, inbox), daemon=True).start()
+    while (frame := inbox.get()) is not None:
         algorithms, batch = marshal.loads(frame)
         entries, problems = inspect_batch(batch, tuple(algorithms))
         write_frame(replies, marshal.dumps((entries, [tuple(p) for p in problems]),
