@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -40,9 +41,16 @@ def _root(
     state.config_path = config
 
 
+def _terminated(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def main() -> None:
     """Run the CLI. Usage errors exit 3 (not click's 2), keeping the Nagios contract:
     2 means critical findings, 3 means the check could not run."""
+    # SIGTERM (systemd stop, timeout, kill) unwinds like Ctrl-C: temporary files are
+    # removed and the store records the run as interrupted, instead of dying mid-write.
+    signal.signal(signal.SIGTERM, _terminated)
     try:
         app(standalone_mode=False)
     except typer.Abort:

@@ -6,6 +6,7 @@ auditors need proof that the control operated, not only its alerts.
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import hashlib
 import os
@@ -14,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from vedette import __version__
 from vedette.events import Event, Host, Metric, Severity
@@ -92,8 +94,36 @@ def who_am_i() -> str:
     return f"{user} (via sudo from {sudo_user})" if sudo_user and sudo_user != user else user
 
 
-def _start(store: Store | None, name: str, host: Host, scope: list[str]) -> RunRecord | None:
-    return store.start_run("fim", name, host.name, scope) if store else None
+class _RunLog:
+    """One run's record in the store, if there is a store: opened at the start, closed
+    exactly once with its outcome. A run that ends in an exception is closed as an error
+    (or as interrupted), so a gap in the evidence always says why."""
+
+    def __init__(self, store: Store | None, name: str, host: Host, scope: list[str]) -> None:
+        self._store = store
+        self._run: RunRecord | None = store.start_run("fim", name, host.name, scope) \
+            if store else None
+
+    def finish(self, outcome: str, exit_code: int, counts: dict[str, Any],
+               events: list[Event] | None = None, metrics: list[Metric] | None = None,
+               error: str | None = None) -> None:
+        if self._store is None or self._run is None or self._run.ended_at is not None:
+            return
+        if events:
+            self._store.add_events(events, self._run)
+        if metrics:
+            self._store.add_metrics(metrics, self._run)
+        self._store.finish_run(self._run, outcome, exit_code, counts, error=error)
+
+    def __enter__(self) -> _RunLog:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 *rest: object) -> None:
+        if exc_type is None:
+            return
+        outcome = "error" if issubclass(exc_type, Exception) else "interrupted"
+        self.finish(outcome, UNKNOWN, {}, error=str(exc) or exc_type.__name__)
 
 
 def init(paths: list[str], db: Path, key_path: Path, policy: Policy, host: Host,
@@ -106,10 +136,9 @@ def init(paths: list[str], db: Path, key_path: Path, policy: Policy, host: Host,
     # The built-in scope lists places some hosts lack; only a root the user named must exist.
     roots = normalize_roots(paths or [p for p in policy.scope if os.path.lexists(p)])
     shown_roots = [display_path(root) for root in roots]
-    run = _start(store, "init", host, shown_roots)
     started = time.monotonic()
     problems: list[Problem] = []
-    try:
+    with _RunLog(store, "init", host, shown_roots) as log, _as_fim_error():
         key = load_key(key_path, create=True)
         with BaselineWriter(db, key) as writer:
             writer.set_meta(format=1, created_at=datetime.now(UTC).isoformat(), host=host.name,
@@ -121,14 +150,17 @@ def init(paths: list[str], db: Path, key_path: Path, policy: Policy, host: Host,
                 writer.add(entries)
                 problems += met
             files = writer.commit()
+        log.finish("ok", OK, {"files": files, "problems": len(problems)})
+    return InitResult(db, shown_roots, files, problems, time.monotonic() - started)
+
+
+@contextlib.contextmanager
+def _as_fim_error(prefix: str = "") -> Iterator[None]:
+    """What stops an operation reaches the caller as one FimError (exit code 3)."""
+    try:
+        yield
     except (BaselineError, OSError, WorkerError) as exc:
-        if store and run:
-            store.finish_run(run, "error", UNKNOWN, {}, error=str(exc))
-        raise FimError(str(exc)) from exc
-    seconds = time.monotonic() - started
-    if store and run:
-        store.finish_run(run, "ok", OK, {"files": files, "problems": len(problems)})
-    return InitResult(db, shown_roots, files, problems, seconds)
+        raise FimError(prefix + str(exc)) from exc
 
 
 def exit_code_for(changes: list[Change], baseline_ok: bool) -> int:
@@ -167,57 +199,39 @@ def check(paths: list[str], db: Path, key_path: Path, policy: Policy, host: Host
           ) -> CheckResult:
     """Compare the file system with the baseline. Raises FimError if it cannot run at all."""
     started = time.monotonic()
-    run = _start(store, "check", host, [str(p) for p in paths] or ["(baseline scope)"])
-    try:
-        baseline = _open_verified(db, key_path)
-    except SignatureError as exc:
-        finding = tamper_event(host, str(db), str(exc), policy.controls)
-        status = status_event(host, [], 0, [], [], False, policy.controls)
-        result = CheckResult([], 0, [], [], [finding], status, [], CRITICAL,
-                             time.monotonic() - started)
-        _record(store, run, result)
-        return result
-    except BaselineError as exc:
-        if store and run:
-            store.finish_run(run, "error", UNKNOWN, {}, error=str(exc))
-        raise FimError(str(exc)) from exc
-    try:
-        with baseline:
+    with _RunLog(store, "check", host, [str(p) for p in paths] or ["(baseline scope)"]) as log:
+        try:
+            baseline = _open_verified(db, key_path)
+        except SignatureError as exc:
+            finding = tamper_event(host, str(db), str(exc), policy.controls)
+            status = status_event(host, [], 0, [], [], False, policy.controls)
+            result = CheckResult([], 0, [], [], [finding], status, [], CRITICAL,
+                                 time.monotonic() - started)
+            log.finish("baseline_tampered", CRITICAL, {}, events=result.events)
+            return result
+        except BaselineError as exc:
+            raise FimError(str(exc)) from exc
+        with _as_fim_error(), baseline:
             if on_total:
                 on_total(baseline.count())
             roots, comparison, changes = _compare(baseline, paths, policy, workers, progress)
-    except (OSError, WorkerError) as exc:
-        if store and run:
-            store.finish_run(run, "error", UNKNOWN, {}, error=str(exc))
-        raise FimError(f"the check could not complete: {exc}") from exc
-    if not key_is_private(key_path):
-        comparison.problems.append(Problem(os.fsencode(key_path),
-                                           "key file is readable by group or others"))
-    shown_roots = [display_path(root) for root in roots]
-    findings = [change_event(change, host) for change in changes]
-    status = status_event(host, shown_roots, comparison.scanned, changes, comparison.problems,
-                          True, policy.controls)
-    seconds = time.monotonic() - started
-    result = CheckResult(shown_roots, comparison.scanned, changes, comparison.problems,
-                         findings, status,
-                         run_metrics(host, comparison.scanned, changes,
-                                     len(comparison.problems), seconds),
-                         exit_code_for(changes, True), seconds)
-    _record(store, run, result)
+        if not key_is_private(key_path):
+            comparison.problems.append(Problem(os.fsencode(key_path),
+                                               "key file is readable by group or others"))
+        shown_roots = [display_path(root) for root in roots]
+        status = status_event(host, shown_roots, comparison.scanned, changes,
+                              comparison.problems, True, policy.controls)
+        seconds = time.monotonic() - started
+        result = CheckResult(shown_roots, comparison.scanned, changes, comparison.problems,
+                             [change_event(change, host) for change in changes], status,
+                             run_metrics(host, comparison.scanned, changes,
+                                         len(comparison.problems), seconds),
+                             exit_code_for(changes, True), seconds)
+        log.finish("ok" if result.exit_code == OK else "changes", result.exit_code,
+                   {k: status.context[k] for k in ("scanned", "changes", "by_severity",
+                                                   "problems")},
+                   events=result.events, metrics=result.metrics)
     return result
-
-
-def _record(store: Store | None, run: RunRecord | None, result: CheckResult) -> None:
-    if store is None or run is None:
-        return
-    store.add_events(result.events, run)
-    store.add_metrics(result.metrics, run)
-    outcome = {OK: "ok", WARNING: "changes", CRITICAL: "changes"}[result.exit_code]
-    if not result.status.context.get("baseline_verified", True):
-        outcome = "baseline_tampered"
-    store.finish_run(run, outcome, result.exit_code,
-                     {k: result.status.context[k] for k in
-                      ("scanned", "changes", "by_severity", "problems")})
 
 
 def accept(paths: list[str], db: Path, key_path: Path, reason: str, policy: Policy, host: Host,
@@ -227,8 +241,8 @@ def accept(paths: list[str], db: Path, key_path: Path, reason: str, policy: Poli
     audit record of who accepted what, when and why."""
     if not reason.strip():
         raise FimError("--reason must say why the changes are accepted")
-    run = _start(store, "accept", host, [str(p) for p in paths] or ["(baseline scope)"])
-    try:
+    with _RunLog(store, "accept", host, [str(p) for p in paths] or ["(baseline scope)"]) as log, \
+            _as_fim_error():
         key = load_key(key_path)
         with _open_verified(db, key_path) as baseline:
             roots, comparison, changes = _compare(baseline, paths, policy, workers, progress)
@@ -248,14 +262,8 @@ def accept(paths: list[str], db: Path, key_path: Path, reason: str, policy: Poli
                 {"path": display_path(c.path), "change": c.kind, "attributes": c.attributes}
                 for c in changes])
             writer.commit()
-    except (BaselineError, OSError, WorkerError) as exc:
-        if store and run:
-            store.finish_run(run, "error", UNKNOWN, {}, error=str(exc))
-        raise FimError(str(exc)) from exc
-    if store and run:
-        store.add_events([change_event(c, host).model_copy(update={"kind": "activity"})
-                          for c in changes], run)
-        store.finish_run(run, "ok", OK, {"accepted": len(changes)})
+        log.finish("ok", OK, {"accepted": len(changes)}, events=[
+            change_event(c, host).model_copy(update={"kind": "activity"}) for c in changes])
     return AcceptResult(changes, comparison.problems)
 
 
