@@ -70,22 +70,9 @@ def unpack(entry: Entry) -> Row:
     return (entry[0], key_path(entry[0]), *marshal.loads(entry[1]))
 
 
-def _type_name(mode: int) -> str:
-    if stat.S_ISREG(mode):
-        return "file"
-    if stat.S_ISDIR(mode):
-        return "dir"
-    if stat.S_ISLNK(mode):
-        return "symlink"
-    if stat.S_ISFIFO(mode):
-        return "fifo"
-    if stat.S_ISSOCK(mode):
-        return "socket"
-    if stat.S_ISCHR(mode):
-        return "chardev"
-    if stat.S_ISBLK(mode):
-        return "blockdev"
-    return "unknown"
+_TYPE_NAMES = {stat.S_IFREG: "file", stat.S_IFDIR: "dir", stat.S_IFLNK: "symlink",
+               stat.S_IFIFO: "fifo", stat.S_IFSOCK: "socket", stat.S_IFCHR: "chardev",
+               stat.S_IFBLK: "blockdev"}
 
 
 _users: dict[int, str | None] = {}
@@ -93,7 +80,7 @@ _groups: dict[int, str | None] = {}
 
 
 def user_name(uid: int) -> str | None:
-    if uid not in _users:
+    if uid not in _users:  # looked up once per process: the hot path is the dict
         try:
             _users[uid] = pwd.getpwuid(uid).pw_name
         except KeyError:
@@ -167,6 +154,9 @@ def capability_text(raw: bytes) -> str:
     return text
 
 
+NO_XATTRS: tuple[None, None, None] = (None, None, None)
+
+
 def read_xattrs(target: bytes | int) -> tuple[str | None, str | None, str | None]:
     """(other xattrs as `name=sha256` lines, ACL text, capability text) of a path or fd."""
     follow = not isinstance(target, bytes)
@@ -174,10 +164,10 @@ def read_xattrs(target: bytes | int) -> tuple[str | None, str | None, str | None
         names = os.listxattr(target, follow_symlinks=follow)
     except OSError as exc:
         if exc.errno in (errno.ENOTSUP, errno.ENODATA, errno.EPERM):
-            return None, None, None
+            return NO_XATTRS
         raise
     if not names:
-        return None, None, None
+        return NO_XATTRS
     others, acls, caps = [], [], None
     for name in sorted(names):
         try:
@@ -213,6 +203,8 @@ def _hash_fd(fd: int, algorithms: tuple[str, ...], size: int) -> tuple[str, int]
     if size < CHUNK:
         data = os.read(fd, size + 1)
         if len(data) == size:  # the whole file, in one read of one state
+            if len(algorithms) == 1:
+                return algorithms[0] + ":" + HASHERS[algorithms[0]](data).hexdigest(), 1
             return " ".join(f"{name}:{HASHERS[name](data).hexdigest()}"
                             for name in algorithms), 1
         hashers = [HASHERS[name](data) for name in algorithms]
@@ -236,10 +228,13 @@ def _hash_fd(fd: int, algorithms: tuple[str, ...], size: int) -> tuple[str, int]
 
 def _entry(path: bytes, st: os.stat_result, target: bytes | None,
            attrs: tuple[str | None, str | None, str | None], hashes: str | None) -> Entry:
-    return path_key(path), marshal.dumps(
-        (_type_name(st.st_mode), stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid, st.st_size,
-         st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_nlink, target, attrs[0], attrs[1],
-         attrs[2], hashes, user_name(st.st_uid), group_name(st.st_gid)), _MARSHAL_VERSION)
+    mode, uid, gid = st.st_mode, st.st_uid, st.st_gid
+    user = _users[uid] if uid in _users else user_name(uid)
+    group = _groups[gid] if gid in _groups else group_name(gid)
+    return path.replace(b"/", b"\x00"), marshal.dumps(
+        (_TYPE_NAMES.get(stat.S_IFMT(mode), "unknown"), stat.S_IMODE(mode), uid, gid, st.st_size,
+         st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_nlink, target, *attrs, hashes, user,
+         group), _MARSHAL_VERSION)
 
 
 def _open_regular(path: bytes) -> int | None:
