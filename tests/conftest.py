@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+import marshal
 import os
 import re
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -145,22 +146,35 @@ def vedette(*args: str | os.PathLike[str], home: Path | None = None,
 
 # --- baseline tampering, whatever the table layout ----------------------------------------
 
-def tamper_one_row(db: Path) -> None:
-    """Change one value of one row of the baseline's `files` table, as an intruder would."""
+def tamper_entries(db: Path, mutate: Callable[[list[tuple[bytes, bytes]]], None]) -> None:
+    """Edit the entries of the baseline's last chunk in place, as an intruder would: the
+    stored data stays well formed, only the signature can tell."""
     conn = sqlite3.connect(db)
     try:
-        columns = [row[1] for row in conn.execute("PRAGMA table_info(files)")]
-        column = "hashes" if "hashes" in columns else next(c for c in columns if c != "key")
-        key, value = conn.execute(
-            f"SELECT key, {column} FROM files WHERE {column} IS NOT NULL "
-            "ORDER BY key DESC LIMIT 1").fetchone()
-        if isinstance(value, bytes):
-            changed: object = value[:-1] + bytes([value[-1] ^ 0x01])
-        elif isinstance(value, str):
-            changed = value[:-1] + ("0" if value[-1] != "0" else "1")
-        else:
-            changed = value + 1
-        conn.execute(f"UPDATE files SET {column} = ? WHERE key = ?", (changed, key))
+        first_key, data = conn.execute(
+            "SELECT first_key, entries FROM chunks ORDER BY first_key DESC LIMIT 1").fetchone()
+        entries = [tuple(entry) for entry in marshal.loads(data)]
+        mutate(entries)  # type: ignore[arg-type]
+        conn.execute("UPDATE chunks SET count = ?, entries = ? WHERE first_key = ?",
+                     (len(entries), marshal.dumps(entries, 2), first_key))
         conn.commit()
     finally:
         conn.close()
+
+
+def tamper_one_row(db: Path) -> None:
+    """Change one attribute byte of one path's entry."""
+    def flip(entries: list[tuple[bytes, bytes]]) -> None:
+        key, attributes = entries[-1]
+        entries[-1] = (key, attributes[:-1] + bytes([attributes[-1] ^ 0x01]))
+
+    tamper_entries(db, flip)
+
+
+def delete_one_row(db: Path) -> None:
+    tamper_entries(db, lambda entries: entries.pop())
+
+
+def add_one_row(db: Path) -> None:
+    tamper_entries(db, lambda entries: entries.append(
+        (entries[-1][0] + b"\x00planted", entries[-1][1])))

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Tree, tamper_one_row, write
+from tests.conftest import Tree, add_one_row, delete_one_row, tamper_one_row, write
 from vedette.fim import run
 from vedette.fim.baseline import Baseline, BaselineError, BaselineWriter, SignatureError, load_key
 
@@ -94,23 +94,10 @@ def _sql(db: Path, *statements: str) -> None:
         conn.close()
 
 
-def _copy_a_row(db: Path) -> None:
-    conn = sqlite3.connect(db)
-    try:
-        columns = [row[1] for row in conn.execute("PRAGMA table_info(files)")]
-        row = list(conn.execute("SELECT * FROM files ORDER BY key LIMIT 1").fetchone())
-        row[columns.index("key")] = row[columns.index("key")] + b"\x00planted"
-        conn.execute(f"INSERT INTO files VALUES ({', '.join('?' * len(row))})", row)
-        conn.commit()
-    finally:
-        conn.close()
-
-
 TAMPERINGS: dict[str, Callable[[Tree], None]] = {
     "row changed": lambda tree: tamper_one_row(tree.db),
-    "row deleted": lambda tree: _sql(
-        tree.db, "DELETE FROM files WHERE key = (SELECT max(key) FROM files)"),
-    "row added": lambda tree: _copy_a_row(tree.db),
+    "row deleted": lambda tree: delete_one_row(tree.db),
+    "row added": lambda tree: add_one_row(tree.db),
     "meta edited": lambda tree: _sql(
         tree.db, "UPDATE meta SET value = '\"elsewhere\"' WHERE name = 'host'"),
     "roots edited": lambda tree: _sql(

@@ -247,3 +247,17 @@ def test_add_metrics_is_atomic(store: Store) -> None:
     with pytest.raises(OSError, match="gone"):
         store.add_metrics(failing())
     assert list(store.metrics()) == []
+
+
+def _open_and_record(path: str) -> int:
+    with open_store(path) as store:
+        return store.start_run("fim", "check", "h", []).id
+
+
+def test_processes_opening_a_fresh_store_at_once_all_succeed(tmp_path: Path) -> None:
+    import multiprocessing
+
+    target = str(tmp_path / "fresh.db")
+    with multiprocessing.get_context("spawn").Pool(4) as pool:
+        ids = pool.map(_open_and_record, [target] * 12)
+    assert sorted(ids) == list(range(1, 13))

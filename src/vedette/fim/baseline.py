@@ -1,8 +1,10 @@
 """The baseline: a signed SQLite database of every path's attributes, written atomically.
 
-Rows live in a WITHOUT ROWID table keyed by the walk-order key, so reading them back in
-order is a plain b-tree scan. The signature is an HMAC-SHA256, under a key kept in a
-separate private file, over the metadata, every row and the audit trail of acceptances.
+Entries are stored in chunks of consecutive entries (in walk order), one row per chunk,
+keyed by the chunk's first key: a million paths are a few thousand rows, so writing,
+reading and signing cost per chunk, not per path. The signature is an HMAC-SHA256, under
+a key kept in a separate private file, over the metadata, every chunk and the audit trail
+of acceptances.
 """
 
 from __future__ import annotations
@@ -14,28 +16,28 @@ import json
 import marshal
 import os
 import secrets
-import shutil
 import sqlite3
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from vedette.fim.inspect import Entry, path_key
+from vedette.fim.inspect import Entry, key_path, path_key
 
 FORMAT = 1
 _SIGNATURE_DOMAIN = b"vedette-fim-baseline-v1\n"
-_SIGNATURE_CHUNK = 4096
 _SCHEMA = """
 CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE files (key BLOB PRIMARY KEY, attributes BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE chunks (
+    first_key BLOB PRIMARY KEY, count INTEGER NOT NULL, entries BLOB NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE acceptances (
     id INTEGER PRIMARY KEY, time TEXT NOT NULL, who TEXT NOT NULL, reason TEXT NOT NULL,
     changes TEXT NOT NULL
 );
 """
-_INSERT = "INSERT OR REPLACE INTO files (key, attributes) VALUES (?, ?)"
-_SELECT = "SELECT key, attributes FROM files"
+_CHUNK_ENTRIES = 512
+_MARSHAL_VERSION = 2
 
 
 class BaselineError(Exception):
@@ -85,11 +87,8 @@ def _signature(db: sqlite3.Connection, key: bytes) -> str:
     mac = hmac.new(key, _SIGNATURE_DOMAIN, hashlib.sha256)
     meta = dict(db.execute("SELECT name, value FROM meta WHERE name != 'signature'"))
     mac.update(json.dumps(meta, sort_keys=True).encode() + b"\n")
-    # Entries go in fixed-size chunks, each serialized by marshal (version 2: the bytes
-    # depend only on the values), so the MAC costs one C call per chunk, not per entry.
-    cursor = db.execute(_SELECT + " ORDER BY key")
-    while chunk := cursor.fetchmany(_SIGNATURE_CHUNK):
-        mac.update(marshal.dumps(chunk, 2))
+    for chunk in db.execute("SELECT first_key, count, entries FROM chunks ORDER BY first_key"):
+        mac.update(marshal.dumps(chunk, _MARSHAL_VERSION))
     for row in db.execute("SELECT * FROM acceptances ORDER BY id"):
         mac.update(repr(row).encode("utf-8", "surrogateescape"))
     return mac.hexdigest()
@@ -133,23 +132,30 @@ class Baseline:
                                  "signed with")
 
     def entries(self, roots: list[bytes] | None = None) -> Iterator[Entry]:
-        """Entries in key order, limited to the subtrees of `roots` (walk order) if given."""
-        # Plain loops, not `yield from cursor`: an abandoned generator must not touch the
-        # cursor after the database is closed.
+        """Entries in key order, limited to the subtrees of `roots` (walk order) if given.
+
+        Only for a verified baseline: entries are unmarshalled, and marshal trusts its input.
+        """
         if roots is None or b"/" in roots:
-            for entry in self._db.execute(_SELECT + " ORDER BY key"):
-                yield entry
+            for (data,) in self._db.execute("SELECT entries FROM chunks ORDER BY first_key"):
+                yield from marshal.loads(data)
             return
         for root in roots:
             key = path_key(root.rstrip(b"/") or b"/")
-            # Children of key K have keys K\x00..., i.e. between K\x00 and K\x01.
-            for entry in self._db.execute(
-                    _SELECT + " WHERE key = ? OR (key > ? AND key < ?) ORDER BY key",
-                    (key, key + b"\x00", key + b"\x01")):
-                yield entry
+            # The subtree is the key itself and keys K\x00..., i.e. below K\x01; it starts
+            # in the last chunk that begins at or before K.
+            end = key + b"\x01"
+            chunks = self._db.execute(
+                "SELECT entries FROM chunks WHERE first_key >= coalesce("
+                "(SELECT max(first_key) FROM chunks WHERE first_key <= ?), x'') "
+                "AND first_key < ? ORDER BY first_key", (key, end))
+            for (data,) in chunks:
+                for entry in marshal.loads(data):
+                    if entry[0] == key or key + b"\x00" < entry[0] < end:
+                        yield entry
 
     def count(self) -> int:
-        return int(self._db.execute("SELECT count(*) FROM files").fetchone()[0])
+        return int(self._db.execute("SELECT coalesce(sum(count), 0) FROM chunks").fetchone()[0])
 
     def acceptances(self) -> list[dict[str, Any]]:
         return [{"id": row[0], "time": row[1], "who": row[2], "reason": row[3],
@@ -170,23 +176,24 @@ class Baseline:
 
 class BaselineWriter:
     """Builds a baseline in a private temporary file next to the target and, on `commit`,
-    signs it and renames it into place: a crash or kill never leaves a half-written baseline."""
+    signs it and renames it into place: a crash or kill never leaves a half-written baseline.
 
-    def __init__(self, target: Path, key: bytes, start_from_existing: bool = False) -> None:
+    Entries must be added in key order (the order `scan` yields them)."""
+
+    def __init__(self, target: Path, key: bytes) -> None:
         self.target, self._key = target, key
+        self._last_key = b""
+        self._count = 0
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
         os.close(fd)  # mkstemp made it 0600; SQLite reopens it by name
         self._temp = Path(name)
         try:
-            if start_from_existing:
-                shutil.copyfile(target, self._temp)
             self.db = sqlite3.connect(self._temp, isolation_level=None)
             # The temporary file is worthless until renamed, so no journal is needed.
             self.db.execute("PRAGMA journal_mode=OFF")
             self.db.execute("PRAGMA synchronous=OFF")
-            if not start_from_existing:
-                self.db.executescript(_SCHEMA)
+            self.db.executescript(_SCHEMA)
             self.db.execute("BEGIN")
         except BaseException:
             self.abort()
@@ -196,11 +203,33 @@ class BaselineWriter:
         self.db.executemany("INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)",
                             [(name, json.dumps(value)) for name, value in values.items()])
 
-    def add(self, entries: Iterable[Entry]) -> None:
-        self.db.executemany(_INSERT, entries)
+    def add(self, entries: list[Entry]) -> None:
+        """Append entries that follow every entry added so far, in key order."""
+        for start in range(0, len(entries), _CHUNK_ENTRIES):
+            chunk = entries[start:start + _CHUNK_ENTRIES]
+            if chunk[0][0] <= self._last_key:
+                raise BaselineError(f"{self.target}: entries out of order at "
+                                    f"{key_path(chunk[0][0])!r}")
+            self.db.execute("INSERT INTO chunks (first_key, count, entries) VALUES (?, ?, ?)",
+                            (chunk[0][0], len(chunk), marshal.dumps(chunk, _MARSHAL_VERSION)))
+            self._last_key = chunk[-1][0]
+            self._count += len(chunk)
 
-    def remove(self, paths: Iterable[bytes]) -> None:
-        self.db.executemany("DELETE FROM files WHERE key = ?", [(path_key(p),) for p in paths])
+    def add_all(self, entries: Iterable[Entry]) -> None:
+        chunk: list[Entry] = []
+        for entry in entries:
+            chunk.append(entry)
+            if len(chunk) == _CHUNK_ENTRIES:
+                self.add(chunk)
+                chunk = []
+        if chunk:
+            self.add(chunk)
+
+    def copy_history(self, source: Baseline) -> None:
+        """Carry over another baseline's metadata and audit trail (for `accept`)."""
+        self.set_meta(**{k: v for k, v in source.meta.items() if k not in ("signature", "files")})
+        for entry in source.acceptances():
+            self.add_acceptance(entry["time"], entry["who"], entry["reason"], entry["changes"])
 
     def add_acceptance(self, time: str, who: str, reason: str, changes: list[Any]) -> None:
         self.db.execute("INSERT INTO acceptances (time, who, reason, changes) VALUES (?, ?, ?, ?)",
@@ -209,8 +238,7 @@ class BaselineWriter:
     def commit(self) -> int:
         """Sign, then atomically put the baseline in place; returns how many paths it holds."""
         try:
-            count = int(self.db.execute("SELECT count(*) FROM files").fetchone()[0])
-            self.set_meta(files=count)
+            self.set_meta(files=self._count)
             self.set_meta(signature=_signature(self.db, self._key))
             self.db.execute("COMMIT")
             self.db.close()
@@ -221,7 +249,7 @@ class BaselineWriter:
         except BaseException:
             self.abort()
             raise
-        return count
+        return self._count
 
     def abort(self) -> None:
         with contextlib.suppress(Exception):
@@ -235,6 +263,26 @@ class BaselineWriter:
     def __exit__(self, exc_type: object, *rest: object) -> None:
         if exc_type is not None:
             self.abort()
+
+
+def merged(entries: Iterable[Entry], updates: dict[bytes, Entry | None]) -> Iterator[Entry]:
+    """`entries` (in key order) with `updates` applied: key -> new entry, or None to drop."""
+    pending = sorted(updates.items())
+    index = 0
+    for entry in entries:
+        while index < len(pending) and pending[index][0] < entry[0]:
+            if pending[index][1] is not None:
+                yield pending[index][1]  # type: ignore[misc]
+            index += 1
+        if index < len(pending) and pending[index][0] == entry[0]:
+            if pending[index][1] is not None:
+                yield pending[index][1]  # type: ignore[misc]
+            index += 1
+        else:
+            yield entry
+    for _, update in pending[index:]:
+        if update is not None:
+            yield update
 
 
 def _fsync_directory(path: Path) -> None:

@@ -26,10 +26,11 @@ from vedette.fim.baseline import (
     SignatureError,
     key_is_private,
     load_key,
+    merged,
 )
 from vedette.fim.compare import Change, Comparison, display_path
 from vedette.fim.findings import change_event, run_metrics, status_event, tamper_event
-from vedette.fim.inspect import Problem, pack
+from vedette.fim.inspect import Entry, Problem, pack, path_key
 from vedette.fim.policy import Policy
 from vedette.fim.scan import Batch, WorkerError, normalize_roots, scan
 from vedette.store import RunRecord, Store
@@ -244,18 +245,16 @@ def accept(paths: list[str], db: Path, key_path: Path, reason: str, policy: Poli
     with _RunLog(store, "accept", host, [str(p) for p in paths] or ["(baseline scope)"]) as log, \
             _as_fim_error():
         key = load_key(key_path)
-        with _open_verified(db, key_path) as baseline:
+        with _open_verified(db, key_path) as baseline, BaselineWriter(db, key) as writer:
             roots, comparison, changes = _compare(baseline, paths, policy, workers, progress)
-            known_roots = baseline.roots
-        with BaselineWriter(db, key, start_from_existing=True) as writer:
+            updates: dict[bytes, Entry | None] = {}
             for change in changes:
                 if change.from_path is not None:
-                    writer.remove([change.from_path])
-                if change.after is None:
-                    writer.remove([change.path])
-                else:
-                    writer.add([pack(change.after)])
-            new_roots = normalize_roots([*known_roots, *roots])
+                    updates[path_key(change.from_path)] = None
+                updates[path_key(change.path)] = pack(change.after) if change.after else None
+            writer.copy_history(baseline)
+            writer.add_all(merged(baseline.entries(), updates))
+            new_roots = normalize_roots([*baseline.roots, *roots])
             writer.set_meta(roots=[os.fsdecode(root) for root in new_roots],
                             updated_at=datetime.now(UTC).isoformat())
             writer.add_acceptance(datetime.now(UTC).isoformat(), who_am_i(), reason, [

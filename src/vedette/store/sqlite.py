@@ -14,6 +14,7 @@ from vedette.events import Event, Metric
 from vedette.store.base import RunRecord, Store, StoreError
 
 # Each entry upgrades the schema by one version; never edit one that has shipped.
+# Statements are separated by `;`, which must not appear inside them.
 MIGRATIONS: list[str] = [
     """
     CREATE TABLE runs (
@@ -82,14 +83,23 @@ class SQLiteStore(Store):
             raise StoreError(f"{path}: cannot open store: {exc.strerror or exc}") from exc
 
     def _migrate(self) -> None:
-        version = self._db.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise StoreError(f"{self.path}: schema version {version} is newer than this "
-                             f"Vedette understands ({SCHEMA_VERSION}); upgrade Vedette")
-        for number in range(version, SCHEMA_VERSION):
-            # executescript commits on its own, so the version bump rides inside the script.
-            self._db.executescript(
-                f"BEGIN; {MIGRATIONS[number]}; PRAGMA user_version = {number + 1}; COMMIT;")
+        # Under a write lock, re-reading the version inside it: two processes opening a
+        # fresh store at once must not both create the tables.
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            version = self._db.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise StoreError(f"{self.path}: schema version {version} is newer than this "
+                                 f"Vedette understands ({SCHEMA_VERSION}); upgrade Vedette")
+            for number in range(version, SCHEMA_VERSION):
+                for statement in MIGRATIONS[number].split(";"):
+                    if statement.strip():
+                        self._db.execute(statement)
+                self._db.execute(f"PRAGMA user_version = {number + 1}")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
 
     def start_run(self, source: str, name: str, host: str, scope: list[str]) -> RunRecord:
         run = RunRecord(id=0, source=source, name=name, host=host,
