@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import hashlib
 import json
 import os
 import shutil
@@ -14,6 +15,8 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
+import time
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
@@ -436,30 +439,59 @@ def _children() -> set[int]:
 # The interrupted comparison leaves a baseline cursor to the garbage collector, which closes
 # it after the baseline itself was closed; SQLite then complains, harmlessly.
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
-def test_a_killed_worker_fails_the_check_cleanly(tree: Tree,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    """A hashing worker killed mid-scan (OOM killer, an intruder) must make the check fail
-    as "could not run", recorded in the store, not crash it or hang."""
+def test_a_killed_worker_is_replaced_and_its_batches_redone(
+        tree: Tree, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hashing worker killed mid-scan (SIGBUS from a file truncated while mapped, the
+    OOM killer) is replaced: the check completes with every path compared."""
     for index in range(600):
         write(tree.root / "etc" / "many" / f"f{index:04d}", str(index))
+    (tree.root / "bin" / "ps").chmod(0o700)
     existing = _children()
     real_walk = scan_module.walk
 
     def walk_then_kill(*args: Any, **kwargs: Any) -> Iterator[Any]:
         for count, item in enumerate(real_walk(*args, **kwargs)):
-            if count == 0:
+            if count in (0, 300):
                 for pid in _children() - existing:
                     os.kill(pid, signal.SIGKILL)
             yield item
 
     monkeypatch.setattr(scan_module, "walk", walk_then_kill)
-    with deadline(60), pytest.raises(run.FimError) as caught:
-        tree.check(workers=2)
-    monkeypatch.undo()
+    with deadline(60):
+        result = tree.check(workers=2)
+    kinds = sorted(event.context["change"] for event in result.findings)
+    assert kinds.count("added") == 601 and kinds.count("modified") == 1
+    assert result.exit_code == 2
+
+
+def test_workers_that_keep_dying_fail_the_check_cleanly(tree: Tree) -> None:
+    """If workers die even on retried batches, the check fails as "could not run",
+    recorded in the store, instead of crashing or hanging."""
+    for index in range(600):
+        write(tree.root / "etc" / "many" / f"f{index:04d}", str(index))
+    existing = _children()
+    stop = threading.Event()
+
+    def keep_killing() -> None:
+        while not stop.is_set():
+            for pid in _children() - existing:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            time.sleep(0.005)
+
+    killer = threading.Thread(target=keep_killing, daemon=True)
+    killer.start()
+    try:
+        with deadline(60), pytest.raises(run.FimError) as caught:
+            tree.check(workers=2)
+    finally:
+        stop.set()
+        killer.join()
     del caught  # the exception's traceback holds the cursor
     gc.collect()
     last = tree.store.runs()[-1]
     assert (last.name, last.outcome, last.exit_code) == ("check", "error", 3)
+
 
 
 HIJACK = """\
@@ -525,3 +557,26 @@ def test_parallel_scan_does_not_depend_on_a_large_pipe(tree: Tree,
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
     assert len(result.findings) == 802  # the two directories and the files
+
+
+def test_large_files_hash_the_same_through_maps_and_reads(tmp_path: Path) -> None:
+    """Workers hash large files through memory maps, the main process by reading: both
+    must give the same entries, and a change in the middle must be seen either way."""
+    from vedette.fim.inspect import MAP_MIN, unpack
+    from vedette.fim.policy import Policy, PolicyFile
+    from vedette.fim.scan import normalize_roots, scan
+
+    root = tmp_path / "big"
+    data = os.urandom(MAP_MIN * 3 + 17)
+    write(root / "large.bin", data)
+    write(root / "small.bin", data[:100])
+    policy = Policy(PolicyFile(include_default=False, hashes=["sha256", "blake3"]))
+    roots = normalize_roots([str(root)])
+
+    def entries(workers: int) -> list[tuple[bytes, bytes]]:
+        return [entry for batch, _ in scan(roots, policy, ("sha256", "blake3"), workers)
+                for entry in batch]
+
+    assert entries(1) == entries(2)
+    large = next(unpack(e) for e in entries(2) if e[0].endswith(b"large.bin"))
+    assert hashlib.sha256(data).hexdigest() in large[15]

@@ -76,7 +76,7 @@ class Comparison:
         for entries, problems in scanned:
             for problem in problems:
                 self.problems.append(problem)
-                if problem.message.startswith(("cannot list", "cannot scan root")):
+                if problem.hides_subtree:
                     unlisted.add(problem.path)
             self.scanned += len(entries)
             for item in entries:

@@ -10,6 +10,7 @@ import errno
 import grp
 import hashlib
 import marshal
+import mmap
 import os
 import pwd
 import stat
@@ -50,6 +51,17 @@ class Problem(NamedTuple):
 
     path: bytes
     message: str
+
+    @property
+    def hides_subtree(self) -> bool:
+        """True when nothing below `path` could be seen: its entries are unverified, not
+        deleted."""
+        return self.message.startswith((CANNOT_LIST, CANNOT_SCAN_ROOT))
+
+
+# Problems whose subtree went unseen start with these words.
+CANNOT_LIST = "cannot list directory"
+CANNOT_SCAN_ROOT = "cannot scan root"
 
 
 def path_key(path: bytes) -> bytes:
@@ -188,18 +200,42 @@ def read_xattrs(target: bytes | int) -> tuple[str | None, str | None, str | None
 
 # --- one path -------------------------------------------------------------------------
 
+MAP_MIN = 256 << 10
+_maps_allowed = False
+
+
+def use_maps(allowed: bool) -> None:
+    """Allow hashing through memory maps: only in worker processes, never in a process
+    that must survive a file being truncated under it (see `_hash_mapped`)."""
+    global _maps_allowed
+    _maps_allowed = allowed
+
+
 _buffer = bytearray(CHUNK)
 _view = memoryview(_buffer)
 Problems = list[Problem]
+
+
+def _hash_mapped(fd: int, algorithms: tuple[str, ...], size: int) -> str:
+    """Hash a large file through a read-only mapping of the page cache: no copy into this
+    process, which for big files costs more than the hashing. A file truncated while
+    mapped kills this process with SIGBUS: the pool then redoes the batch without maps."""
+    with mmap.mmap(fd, size, access=mmap.ACCESS_READ) as mapped:
+        mapped.madvise(mmap.MADV_SEQUENTIAL)
+        return " ".join(f"{name}:{HASHERS[name](mapped).hexdigest()}" for name in algorithms)
 
 
 def _hash_fd(fd: int, algorithms: tuple[str, ...], size: int) -> tuple[str, int]:
     """Content hashes as `name:hex ...`, and how many reads that took.
 
     Most files are small: they are read in one call of exactly their size (plus one byte
-    to see that they did not grow), with no buffer copying. Larger ones stream through
-    one reused 1 MiB buffer, so memory stays flat whatever the file size.
+    to see that they did not grow), with no buffer copying. Large ones are mapped (when
+    allowed, see `use_maps`), or stream through one reused 1 MiB buffer: memory stays
+    flat whatever the file size.
     """
+    if size >= MAP_MIN and _maps_allowed:
+        # Counted as several reads: the file is checked again for changes afterwards.
+        return _hash_mapped(fd, algorithms, size), 2
     if size < CHUNK:
         data = os.read(fd, size + 1)
         if len(data) == size:  # the whole file, in one read of one state

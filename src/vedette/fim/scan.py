@@ -16,8 +16,11 @@ import subprocess
 import sys
 from collections import deque
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from vedette.fim.inspect import (
+    CANNOT_LIST,
+    CANNOT_SCAN_ROOT,
     HINT_DIR,
     HINT_FILE,
     HINT_OTHER,
@@ -36,6 +39,7 @@ BATCH_BYTES = 64 << 10
 # never blocks. MAX_AHEAD bounds the batches walked but not yet given back in order.
 QUEUED_PER_WORKER = 2
 MAX_AHEAD = 64
+MAX_RESTARTS = 8
 PIPE_BYTES = 1 << 20
 
 
@@ -65,7 +69,7 @@ def walk(roots: list[bytes], policy: Policy) -> Iterator[tuple[bytes, str] | Pro
             yield Problem(root, "root does not exist")
             continue
         except OSError as exc:
-            yield Problem(root, f"cannot scan root: {exc.strerror or exc}")
+            yield Problem(root, f"{CANNOT_SCAN_ROOT}: {exc.strerror or exc}")
             continue
         if policy.excluded(root):
             continue
@@ -85,7 +89,7 @@ def _walk_tree(root: bytes, device: int, policy: Policy) -> Iterator[tuple[bytes
     try:
         stack = [iter(_sorted_entries(root))]
     except OSError as exc:
-        yield Problem(root, f"cannot list directory: {exc.strerror or exc}")
+        yield Problem(root, f"{CANNOT_LIST}: {exc.strerror or exc}")
         return
     excluded, cross = policy.excluded, policy.cross_mounts
     while stack:
@@ -109,7 +113,7 @@ def _walk_tree(root: bytes, device: int, policy: Policy) -> Iterator[tuple[bytes
         except FileNotFoundError:
             yield Problem(path, "vanished during the scan")
         except OSError as exc:
-            yield Problem(path, f"cannot list directory: {exc.strerror or exc}")
+            yield Problem(path, f"{CANNOT_LIST}: {exc.strerror or exc}")
 
 
 def default_workers() -> int:
@@ -161,26 +165,34 @@ class WorkerError(Exception):
 
 class WorkerPool:
     """Hashing worker processes. Each answers its batches in the order it got them, so
-    the reply on a worker's pipe belongs to the oldest batch that worker still holds."""
+    the reply on a worker's pipe belongs to the oldest batch that worker still holds.
+
+    A worker that dies (SIGBUS from a file truncated while mapped, the OOM killer...) is
+    replaced and its batches are sent again in careful mode, without memory maps; only a
+    worker that dies on a careful batch stops the scan."""
 
     def __init__(self, count: int) -> None:
         self._processes: list[subprocess.Popen[bytes]] = []
-        self._queued: dict[int, deque[int]] = {}
+        # Per worker: (batch number, request payload, careful) of the batches it holds.
+        self._queued: dict[int, deque[tuple[int, list[Any], bool]]] = {}
         self._selector = selectors.DefaultSelector()
+        self._restarts = 0
         try:
             for index in range(count):
-                # -P: never import from the current directory (vedette often runs as root).
-                process = subprocess.Popen(
-                    [sys.executable, "-P", "-m", "vedette.fim.worker"], stdin=subprocess.PIPE,
-                    stdout=subprocess.PIPE, bufsize=0, close_fds=True, cwd="/")
-                self._processes.append(process)
+                self._processes.append(self._start(index))
                 self._queued[index] = deque()
-                self._selector.register(process.stdout, selectors.EVENT_READ,  # type: ignore[arg-type]
-                                        index)
-                _grow_pipe(process.stdin)
         except BaseException:
             self.close()
             raise
+
+    def _start(self, index: int) -> subprocess.Popen[bytes]:
+        # -P: never import from the current directory (vedette often runs as root).
+        process = subprocess.Popen(
+            [sys.executable, "-P", "-m", "vedette.fim.worker"], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, bufsize=0, close_fds=True, cwd="/")
+        self._selector.register(process.stdout, selectors.EVENT_READ, index)  # type: ignore[arg-type]
+        _grow_pipe(process.stdin)
+        return process
 
     def has_room(self) -> bool:
         return any(len(queue) < QUEUED_PER_WORKER for queue in self._queued.values())
@@ -189,14 +201,15 @@ class WorkerPool:
              batch: list[tuple[bytes, str]]) -> None:
         """Give batch `number` to the least busy worker."""
         index = min(self._queued, key=lambda i: len(self._queued[i]))
+        self._queued[index].append((number, [algorithms, batch], False))
+        self._write(index, [algorithms, batch, True])
+
+    def _write(self, index: int, request: list[Any]) -> None:
         process = self._processes[index]
-        try:
+        # If it died, the next read from it finds out and recovers.
+        with contextlib.suppress(BrokenPipeError):
             write_frame(process.stdin,  # type: ignore[arg-type]
-                        marshal.dumps((algorithms, batch), MARSHAL_VERSION))
-        except BrokenPipeError as exc:
-            raise WorkerError(f"hashing worker {process.pid} exited "
-                              f"(code {process.poll()})") from exc
-        self._queued[index].append(number)
+                        marshal.dumps(tuple(request), MARSHAL_VERSION))
 
     def collect(self) -> dict[int, Batch]:
         """Wait for at least one reply; return replies by batch number."""
@@ -209,12 +222,29 @@ class WorkerPool:
             except EOFError:
                 frame = None
             if frame is None:
-                raise WorkerError(f"hashing worker {process.pid} exited "
-                                  f"(code {process.wait()})")
+                self._replace(index)
+                continue
             entries, problems = marshal.loads(frame)
-            replies[self._queued[index].popleft()] = (
-                entries, [Problem(*problem) for problem in problems])
+            number, _, _ = self._queued[index].popleft()
+            replies[number] = (entries, [Problem(*problem) for problem in problems])
         return replies
+
+    def _replace(self, index: int) -> None:
+        dead = self._processes[index]
+        code = dead.wait()
+        queued = self._queued[index]
+        self._restarts += 1
+        if (queued and queued[0][2]) or self._restarts > MAX_RESTARTS:
+            raise WorkerError(f"hashing worker {dead.pid} exited (code {code}) "
+                              f"after {self._restarts - 1} restarts")
+        self._selector.unregister(dead.stdout)  # type: ignore[arg-type]
+        for stream in (dead.stdin, dead.stdout):
+            with contextlib.suppress(OSError):
+                stream.close()  # type: ignore[union-attr]
+        self._processes[index] = self._start(index)
+        self._queued[index] = deque((number, request, True) for number, request, _ in queued)
+        for _, request, _ in self._queued[index]:
+            self._write(index, [*request, False])
 
     def close(self) -> None:
         self._selector.close()

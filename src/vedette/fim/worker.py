@@ -4,8 +4,8 @@ Started as `python -m vedette.fim.worker` so that it imports only what inspectio
 it starts in tens of milliseconds and stays small, unlike a fork of the whole CLI.
 
 Frames are a 4-byte little-endian length followed by a marshal (version 2) payload.
-Request: (algorithms, [(path, hint), ...]). Reply: (entries, problems), a list of
-`(key: bytes, attributes: bytes)` and a list of `(path: bytes, message: str)`.
+Request: (algorithms, [(path, hint), ...], maps allowed). Reply: (entries, problems), a
+list of `(key: bytes, attributes: bytes)` and a list of `(path: bytes, message: str)`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import sys
 import threading
 from typing import BinaryIO
 
-from vedette.fim.inspect import inspect_batch
+from vedette.fim.inspect import inspect_batch, use_maps
 
 HEADER = struct.Struct("<I")
 MARSHAL_VERSION = 2
@@ -69,7 +69,8 @@ def serve(requests: BinaryIO, replies: BinaryIO) -> None:
     inbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
     threading.Thread(target=_drain, args=(requests, inbox), daemon=True).start()
     while (frame := inbox.get()) is not None:
-        algorithms, batch = marshal.loads(frame)
+        algorithms, batch, maps = marshal.loads(frame)
+        use_maps(maps)
         entries, problems = inspect_batch(batch, tuple(algorithms))
         write_frame(replies, marshal.dumps((entries, [tuple(p) for p in problems]),
                                            MARSHAL_VERSION))
