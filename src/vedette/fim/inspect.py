@@ -328,7 +328,8 @@ def _inspect_open_file(path: bytes, fd: int, algorithms: tuple[str, ...], entrie
     finally:
         os.close(fd)
     entries.append(_entry(path, after, None, attrs, hashes))
-    if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
+    if after is not before and (after.st_size, after.st_mtime_ns) != (before.st_size,
+                                                                      before.st_mtime_ns):
         problems.append(Problem(path, "changed while being read; its hash may not match any "
                                       "state"))
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import marshal
+import operator
 import os
 import selectors
 import stat
@@ -80,9 +81,12 @@ def walk(roots: list[bytes], policy: Policy) -> Iterator[tuple[bytes, str] | Pro
             yield root, HINT_FILE if stat.S_ISREG(st.st_mode) else HINT_OTHER
 
 
+_by_name = operator.attrgetter("name")
+
+
 def _sorted_entries(path: bytes) -> list[os.DirEntry[bytes]]:
     with os.scandir(path) as entries:
-        return sorted(entries, key=lambda entry: entry.name)
+        return sorted(entries, key=_by_name)
 
 
 def _walk_tree(root: bytes, device: int, policy: Policy) -> Iterator[tuple[bytes, str] | Problem]:
