@@ -562,12 +562,12 @@ def test_parallel_scan_does_not_depend_on_a_large_pipe(tree: Tree,
 def test_large_files_hash_the_same_through_maps_and_reads(tmp_path: Path) -> None:
     """Workers hash large files through memory maps, the main process by reading: both
     must give the same entries, and a change in the middle must be seen either way."""
-    from vedette.fim.inspect import MAP_MIN, unpack
+    from vedette.fim.inspect import MAP_MIN, MAP_WINDOW, unpack
     from vedette.fim.policy import Policy, PolicyFile
     from vedette.fim.scan import normalize_roots, scan
 
     root = tmp_path / "big"
-    data = os.urandom(MAP_MIN * 3 + 17)
+    data = os.urandom(MAP_WINDOW + MAP_MIN + 17)  # more than one map window
     write(root / "large.bin", data)
     write(root / "small.bin", data[:100])
     policy = Policy(PolicyFile(include_default=False, hashes=["sha256", "blake3"]))

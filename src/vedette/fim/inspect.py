@@ -201,6 +201,7 @@ def read_xattrs(target: bytes | int) -> tuple[str | None, str | None, str | None
 # --- one path -------------------------------------------------------------------------
 
 MAP_MIN = 256 << 10
+MAP_WINDOW = 8 << 20  # a multiple of mmap.ALLOCATIONGRANULARITY
 _maps_allowed = False
 
 
@@ -217,12 +218,19 @@ Problems = list[Problem]
 
 
 def _hash_mapped(fd: int, algorithms: tuple[str, ...], size: int) -> str:
-    """Hash a large file through a read-only mapping of the page cache: no copy into this
-    process, which for big files costs more than the hashing. A file truncated while
-    mapped kills this process with SIGBUS: the pool then redoes the batch without maps."""
-    with mmap.mmap(fd, size, access=mmap.ACCESS_READ) as mapped:
-        mapped.madvise(mmap.MADV_SEQUENTIAL)
-        return " ".join(f"{name}:{HASHERS[name](mapped).hexdigest()}" for name in algorithms)
+    """Hash a large file through read-only maps of the page cache, a window at a time: no
+    copy into this process, which for big files costs more than the hashing, and no more
+    than one window resident. A file truncated while mapped kills this process with
+    SIGBUS: the pool then redoes the batch without maps."""
+    hashers = [HASHERS[name]() for name in algorithms]
+    for offset in range(0, size, MAP_WINDOW):
+        with mmap.mmap(fd, min(MAP_WINDOW, size - offset), access=mmap.ACCESS_READ,
+                       offset=offset) as window:
+            window.madvise(mmap.MADV_SEQUENTIAL)
+            for hasher in hashers:
+                hasher.update(window)
+    return " ".join(f"{name}:{hasher.hexdigest()}" for name, hasher in
+                    zip(algorithms, hashers, strict=True))
 
 
 def _hash_fd(fd: int, algorithms: tuple[str, ...], size: int) -> tuple[str, int]:
