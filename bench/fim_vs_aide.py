@@ -695,7 +695,7 @@ def init_and_check(tool, tree: Tree, out: dict, run_dir: Path, a: argparse.Names
     tool.before_init()
     tag = f"{tree.name}-{tool.name.lower()}-{rep}"
     for what in ("init", "check"):
-        if a.rewarm:
+        if a.rewarm and not a.no_warmup:
             warm_and_count(tree.path)
         cmd = tool.init_cmd() if what == "init" else tool.check_cmd()
         r = run_measured(cmd, run_dir, f"{tag}-{what}", a.sample_interval, not a.no_pss,
@@ -753,7 +753,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--million-files", type=int, default=1_000_000)
     ap.add_argument("--million-bytes", type=gen_tree.parse_size, default=64 * 10**6)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--no-warmup", action="store_true", help="skip the untimed read of the tree")
+    ap.add_argument("--no-warmup", action="store_true",
+                    help="skip the untimed reads of the tree (implies --no-rewarm)")
     ap.add_argument("--no-rewarm", dest="rewarm", action="store_false",
                     help="do not re-read the tree (untimed) right before every timed run")
     ap.add_argument("--warmup-runs", type=int, default=0,
