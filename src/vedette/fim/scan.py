@@ -7,7 +7,6 @@ can compare scan and baseline as two sorted streams, in constant memory.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import marshal
 import operator
 import os
@@ -36,12 +35,11 @@ from vedette.fim.worker import MARSHAL_VERSION, read_frame, write_frame
 BATCH = 256
 BATCH_BYTES = 64 << 10
 # Batches a worker holds (one being read, one waiting): few enough that a worker stuck on
-# a huge file is not handed more, and that they fit the pipe (PIPE_BYTES), so sending
-# never blocks. MAX_AHEAD bounds the batches walked but not yet given back in order.
+# a huge file is not handed more. MAX_AHEAD bounds the batches walked but not yet given
+# back in order.
 QUEUED_PER_WORKER = 2
 MAX_AHEAD = 64
 MAX_RESTARTS = 8
-PIPE_BYTES = 1 << 20
 
 
 def normalize_roots(paths: Iterable[str | bytes]) -> list[bytes]:
@@ -145,22 +143,24 @@ def scan(roots: list[bytes], policy: Policy, algorithms: tuple[str, ...],
         done: dict[int, Batch] = {}
         walk_problems: dict[int, list[Problem]] = {}
         sent = emitted = 0
-        for paths, problems in batches:
-            while sent - emitted >= MAX_AHEAD or not pool.has_room():
-                done.update(pool.collect())
-                while emitted in done:
-                    entries, more = done.pop(emitted)
-                    yield entries, walk_problems.pop(emitted) + more
-                    emitted += 1
-            pool.send(sent, algorithms, paths)
-            walk_problems[sent] = problems
-            sent += 1
-        while emitted < sent:
+
+        def in_order() -> Iterator[Batch]:
+            """Wait for replies, then yield those that are next in walk order."""
+            nonlocal emitted
             done.update(pool.collect())
             while emitted in done:
                 entries, more = done.pop(emitted)
                 yield entries, walk_problems.pop(emitted) + more
                 emitted += 1
+
+        for paths, problems in batches:
+            while sent - emitted >= MAX_AHEAD or not pool.has_room():
+                yield from in_order()
+            pool.send(sent, algorithms, paths)
+            walk_problems[sent] = problems
+            sent += 1
+        while emitted < sent:
+            yield from in_order()
 
 
 class WorkerError(Exception):
@@ -195,7 +195,6 @@ class WorkerPool:
             [sys.executable, "-P", "-m", "vedette.fim.worker"], stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, bufsize=0, close_fds=True, cwd="/")
         self._selector.register(process.stdout, selectors.EVENT_READ, index)  # type: ignore[arg-type]
-        _grow_pipe(process.stdin)
         return process
 
     def has_room(self) -> bool:
@@ -269,13 +268,6 @@ class WorkerPool:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _grow_pipe(stream: object) -> None:
-    """Room for every batch in flight, so sending never blocks on a busy worker."""
-    set_size = getattr(fcntl, "F_SETPIPE_SZ", 1031)
-    with contextlib.suppress(OSError, AttributeError):
-        fcntl.fcntl(stream.fileno(), set_size, PIPE_BYTES)  # type: ignore[attr-defined]
 
 
 def _batches(items: Iterator[tuple[bytes, str] | Problem]
