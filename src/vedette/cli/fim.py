@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -20,7 +20,7 @@ from vedette.fim.baseline import Baseline, BaselineError, default_key_path
 from vedette.fim.compare import display_path
 from vedette.fim.policy import Policy, load_policy
 from vedette.fim.run import CheckResult, FimError
-from vedette.store import Store, StoreError
+from vedette.store import StoreError
 
 app = typer.Typer(help="File integrity monitoring: detect unplanned changes to files.",
                   no_args_is_help=True)
@@ -60,13 +60,7 @@ def _resolve(db: Path | None, key: Path | None, policy_path: Path | None
 
 
 @contextlib.contextmanager
-def _open_store(path: Path | None) -> Iterator[Store]:
-    with state.store(path) as store:
-        yield store
-
-
-@contextlib.contextmanager
-def _progress(label: str) -> Iterator[tuple[run.Progress | None, run.Callable[[int], None]]]:
+def _progress(label: str) -> Iterator[tuple[run.Progress | None, Callable[[int], None]]]:
     """A progress bar on a terminal; silence when stderr is a pipe or a file."""
     if not stderr.is_terminal:
         yield None, lambda total: None
@@ -88,12 +82,9 @@ def _progress(label: str) -> Iterator[tuple[run.Progress | None, run.Callable[[i
         yield (lambda n: bar.advance(task, n)), (lambda total: bar.update(task, total=total))
 
 
-def _guard() -> contextlib.AbstractContextManager[None]:
-    return _errors_exit_unknown()
-
-
 @contextlib.contextmanager
-def _errors_exit_unknown() -> Iterator[None]:
+def _guard() -> Iterator[None]:
+    """What stops a command is printed as one clear error, with exit code 3."""
     try:
         yield
     except (ConfigError, FimError, StoreError, BaselineError) as exc:
@@ -114,7 +105,7 @@ def init(
     with _guard():
         db_path, key_path, loaded = _resolve(db, key, policy)
         paths = paths or state.settings.fim.paths
-        with _open_store(store) as events, _progress("taking baseline") as (tick, _):
+        with state.store(store) as events, _progress("taking baseline") as (tick, _):
             result = run.init(paths, db_path, key_path, loaded, state.host(), events,
                               workers or state.settings.fim.workers, force, tick)
     stdout.print(f"Baseline of [bold]{result.files}[/] paths written to {escape(str(result.db))} "
@@ -141,7 +132,7 @@ def check(
     """
     try:
         db_path, key_path, loaded = _resolve(db, key, policy)
-        with _open_store(store) as events, _progress("checking") as (tick, total):
+        with state.store(store) as events, _progress("checking") as (tick, total):
             result = run.check(paths or [], db_path, key_path, loaded, state.host(), events,
                                workers or state.settings.fim.workers, tick, total)
     except (ConfigError, FimError, StoreError, BaselineError) as exc:
@@ -167,7 +158,7 @@ def accept(
     """Accept the current state of PATHS (default: everything) into the baseline."""
     with _guard():
         db_path, key_path, loaded = _resolve(db, key, policy)
-        with _open_store(store) as events, _progress("accepting") as (tick, _):
+        with state.store(store) as events, _progress("accepting") as (tick, _):
             result = run.accept(paths or [], db_path, key_path, reason, loaded, state.host(),
                                 events, workers or state.settings.fim.workers, tick)
     for change in result.accepted:
