@@ -7,7 +7,7 @@ from typing import Any
 
 from vedette.events import Event, Host, Metric, Severity
 from vedette.fim.compare import Change, describe, display_path
-from vedette.fim.inspect import Problem
+from vedette.fim.inspect import TYPE, Problem
 
 SOURCE = "fim"
 CATEGORY = "file_system_activity"
@@ -48,7 +48,7 @@ def _shown(name: str, state: dict[str, Any] | None) -> Any:
 
 def _summary(change: Change, path: str, context: dict[str, Any]) -> str:
     if change.kind == "added":
-        return f"new {change.after[2] if change.after else 'path'}: {path!r}"
+        return f"new {change.after[TYPE] if change.after else 'path'}: {path!r}"
     if change.kind == "deleted":
         return f"deleted: {path!r}"
     if change.kind == "renamed":
@@ -57,8 +57,8 @@ def _summary(change: Change, path: str, context: dict[str, Any]) -> str:
 
 
 def status_event(host: Host, scope: list[str], scanned: int, changes: list[Change],
-                 problems: list[Problem], baseline_ok: bool, controls: tuple[str, ...],
-                 error: str | None = None) -> Event:
+                 problems: list[Problem], baseline_ok: bool, controls: tuple[str, ...]
+                 ) -> Event:
     by_severity = Counter(change.severity.value for change in changes)
     by_kind = Counter(change.kind for change in changes)
     highest = Severity.highest([change.severity for change in changes]) or Severity.INFO
@@ -71,11 +71,7 @@ def status_event(host: Host, scope: list[str], scanned: int, changes: list[Chang
         "problem_list": [{"path": display_path(p.path), "problem": p.message}
                          for p in problems[:MAX_LISTED_PROBLEMS]],
     }
-    if error:
-        context["error"] = error
-    if error:
-        summary = f"file integrity check could not complete: {error}"
-    elif not baseline_ok:
+    if not baseline_ok:
         summary = "file integrity baseline failed verification"
     else:
         summary = (f"checked {scanned} paths: {len(changes)} changed"
