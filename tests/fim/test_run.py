@@ -62,3 +62,24 @@ def _run_started(store: Path) -> bool:
         return False
     with open_store(store) as events:
         return bool(events.runs())
+
+
+def test_a_second_writer_is_refused_while_one_holds_the_baseline(tree: Tree) -> None:
+    import fcntl
+
+    before = tree.db.read_bytes()
+    fd = os.open(tree.db.parent, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        write(tree.root / "etc" / "new.conf", "x")
+        with pytest.raises(run.FimError, match="another 'vedette fim init' or 'accept'"):
+            run.accept([], tree.db, tree.key, "ticket 1", tree.policy, tree.host, tree.store,
+                       workers=1)
+        with pytest.raises(run.FimError, match="another"):
+            run.init([str(tree.root)], tree.db, tree.key, tree.policy, tree.host, tree.store,
+                     workers=1, force=True)
+    finally:
+        os.close(fd)
+    assert tree.db.read_bytes() == before
+    assert len(run.accept([], tree.db, tree.key, "ticket 1", tree.policy, tree.host,
+                          tree.store, workers=1).accepted) == 1

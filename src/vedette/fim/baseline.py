@@ -10,6 +10,7 @@ of acceptances.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import hmac
 import json
@@ -283,6 +284,24 @@ def merged(entries: Iterable[Entry], updates: dict[bytes, Entry | None]) -> Iter
     for _, update in pending[index:]:
         if update is not None:
             yield update
+
+
+@contextlib.contextmanager
+def writing(target: Path) -> Iterator[None]:
+    """Hold a write lock for a whole init or accept, so two of them never both read the old
+    baseline and lose one's changes or audit record. The lock is taken on the baseline's
+    directory: nothing is left behind, and the baseline file itself is replaced by rename."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(target.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise BaselineError(f"{target}: another 'vedette fim init' or 'accept' is writing "
+                                f"a baseline in {target.parent}") from exc
+        yield
+    finally:
+        os.close(fd)
 
 
 def _fsync_directory(path: Path) -> None:

@@ -27,6 +27,7 @@ from vedette.fim.baseline import (
     key_is_private,
     load_key,
     merged,
+    writing,
 )
 from vedette.fim.compare import Change, Comparison, display_path
 from vedette.fim.findings import change_event, run_metrics, status_event, tamper_event
@@ -139,7 +140,9 @@ def init(paths: list[str], db: Path, key_path: Path, policy: Policy, host: Host,
     shown_roots = [display_path(root) for root in roots]
     started = time.monotonic()
     problems: list[Problem] = []
-    with _RunLog(store, "init", host, shown_roots) as log, _as_fim_error():
+    with _RunLog(store, "init", host, shown_roots) as log, _as_fim_error(), writing(db):
+        if db.exists() and not force:  # again, now that no other init can be writing it
+            raise FimError(f"{db}: a baseline already exists")
         key = load_key(key_path, create=True)
         with BaselineWriter(db, key) as writer:
             writer.set_meta(format=1, created_at=datetime.now(UTC).isoformat(), host=host.name,
@@ -243,7 +246,7 @@ def accept(paths: list[str], db: Path, key_path: Path, reason: str, policy: Poli
     if not reason.strip():
         raise FimError("--reason must say why the changes are accepted")
     with _RunLog(store, "accept", host, [str(p) for p in paths] or ["(baseline scope)"]) as log, \
-            _as_fim_error():
+            _as_fim_error(), writing(db):
         key = load_key(key_path)
         with _open_verified(db, key_path) as baseline, BaselineWriter(db, key) as writer:
             roots, comparison, changes = _compare(baseline, paths, policy, workers, progress)
