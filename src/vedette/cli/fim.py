@@ -45,7 +45,8 @@ KeyOpt = Annotated[Path | None, typer.Option(
     "--key", help="HMAC key file that signs the baseline (created 0600 by init).",
     show_default="the database path + .key")]
 WorkersOpt = Annotated[int | None, typer.Option(
-    "--workers", min=1, help="Worker processes for hashing.", show_default="one per CPU")]
+    "--workers", min=1, help="Processes that read and hash files, this one included.",
+    show_default="one per CPU")]
 StoreOpt = Annotated[Path | None, typer.Option(
     "--store", help="Event store (SQLite) where runs and findings are recorded.",
     show_default="store.db in the data directory")]

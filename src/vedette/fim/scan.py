@@ -32,12 +32,13 @@ from vedette.fim.inspect import (
 from vedette.fim.policy import Policy
 from vedette.fim.worker import MARSHAL_VERSION, read_frame, write_frame
 
-BATCH = 256
+BATCH = 64
 BATCH_BYTES = 64 << 10
-# Batches a worker holds (one being read, one waiting): few enough that a worker stuck on
-# a huge file is not handed more. MAX_AHEAD bounds the batches walked but not yet given
-# back in order.
-QUEUED_PER_WORKER = 2
+# Batches a worker may hold: enough that it never runs dry while this process walks or
+# inspects a batch itself (batches are small, so that never takes long), few enough that
+# a worker stuck on a huge file is not handed much. MAX_AHEAD bounds the batches walked
+# but not yet given back in order.
+QUEUED_PER_WORKER = 16
 MAX_AHEAD = 64
 MAX_RESTARTS = 8
 
@@ -136,31 +137,38 @@ def scan(roots: list[bytes], policy: Policy, algorithms: tuple[str, ...],
             entries, more = inspect_batch(paths, algorithms)
             yield entries, problems + more
         return
-    # Worker processes, not threads: per-file work is Python code that would hold the GIL.
-    # Batches go to whichever worker is free, so one huge file does not idle the others;
-    # replies are put back in walk order before they are yielded.
-    with WorkerPool(workers) as pool:
+    # `workers` counts this process too: it walks, and inspects a batch itself whenever
+    # the worker processes are all busy, so `workers - 1` processes keep every CPU busy
+    # at the memory cost of one interpreter less. Worker processes, not threads: per-file
+    # work is Python code that would hold the GIL. Batches go to whichever worker is free,
+    # so one huge file does not idle the others; results are put back in walk order.
+    with WorkerPool(workers - 1) as pool:
         done: dict[int, Batch] = {}
         walk_problems: dict[int, list[Problem]] = {}
         sent = emitted = 0
 
-        def in_order() -> Iterator[Batch]:
-            """Wait for replies, then yield those that are next in walk order."""
+        def in_order(wait: bool) -> Iterator[Batch]:
+            """Take the replies that are there (or wait for one), then yield what is next
+            in walk order."""
             nonlocal emitted
-            done.update(pool.collect())
+            done.update(pool.collect(wait))
             while emitted in done:
                 entries, more = done.pop(emitted)
                 yield entries, walk_problems.pop(emitted) + more
                 emitted += 1
 
         for paths, problems in batches:
-            while sent - emitted >= MAX_AHEAD or not pool.has_room():
-                yield from in_order()
-            pool.send(sent, algorithms, paths)
+            while sent - emitted >= MAX_AHEAD:
+                yield from in_order(wait=True)
+            if pool.has_room():
+                pool.send(sent, algorithms, paths)
+            else:
+                done[sent] = inspect_batch(paths, algorithms)
             walk_problems[sent] = problems
             sent += 1
+            yield from in_order(wait=False)
         while emitted < sent:
-            yield from in_order()
+            yield from in_order(wait=True)
 
 
 class WorkerError(Exception):
@@ -214,10 +222,12 @@ class WorkerPool:
             write_frame(process.stdin,  # type: ignore[arg-type]
                         marshal.dumps(tuple(request), MARSHAL_VERSION))
 
-    def collect(self) -> dict[int, Batch]:
-        """Wait for at least one reply; return replies by batch number."""
+    def collect(self, wait: bool = True) -> dict[int, Batch]:
+        """Replies by batch number: those ready now, or (`wait`) at least one."""
         replies = {}
-        for key, _ in self._selector.select():
+        if wait and not any(self._queued.values()):
+            return replies  # nothing is out: nothing to wait for
+        for key, _ in self._selector.select(None if wait else 0):
             index = key.data
             process = self._processes[index]
             try:
