@@ -15,10 +15,8 @@ import os
 import pwd
 import stat
 import struct
+from collections import namedtuple
 from collections.abc import Callable
-from typing import Any, NamedTuple
-
-import blake3
 
 # A path's state travels and is stored packed, as an Entry: (key, attributes). Equal
 # states pack to equal bytes, so scan and baseline compare with one bytes comparison and
@@ -27,13 +25,19 @@ COLUMNS = ("key", "path", "type", "mode", "uid", "gid", "size", "mtime", "ctime"
            "nlink", "target", "xattrs", "acl", "capabilities", "hashes", "user", "grp")
 KEY, PATH, TYPE, MODE, UID, GID, SIZE, MTIME, CTIME, INODE, NLINK, TARGET, XATTRS, ACL, CAPS, \
     HASHES, USER, GROUP = range(len(COLUMNS))
-Row = tuple[Any, ...]
+Row = tuple  # (key, path, type, mode, ...): positions named by COLUMNS
 Entry = tuple[bytes, bytes]
 # marshal version 2 writes no back-references, so the bytes depend on values only.
 _MARSHAL_VERSION = 2
 
-HASHERS: dict[str, Callable[[], Any]] = {
-    "sha256": hashlib.sha256, "sha512": hashlib.sha512, "blake3": blake3.blake3}
+def _blake3(data: bytes = b"") -> object:
+    import blake3  # only when asked for: every worker process would carry it otherwise
+
+    return blake3.blake3(data)
+
+
+HASHERS: dict[str, Callable[..., object]] = {
+    "sha256": hashlib.sha256, "sha512": hashlib.sha512, "blake3": _blake3}
 CHUNK = 1 << 20
 _OPEN_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 _NOATIME = getattr(os, "O_NOATIME", 0)
@@ -46,9 +50,12 @@ CAPABILITY = "security.capability"
 HINT_FILE, HINT_DIR, HINT_OTHER = "f", "d", "o"
 
 
-class Problem(NamedTuple):
-    """Something that kept a path from being read fully; reported, never fatal."""
+class Problem(namedtuple("Problem", ["path", "message"])):
+    """Something that kept a path from being read fully (`path: bytes`, `message: str`);
+    reported, never fatal. A plain namedtuple: `typing` would cost every worker process
+    memory and start-up time for nothing."""
 
+    __slots__ = ()
     path: bytes
     message: str
 

@@ -10,21 +10,23 @@ list of `(key: bytes, attributes: bytes)` and a list of `(path: bytes, message: 
 
 from __future__ import annotations
 
+import io
 import marshal
 import os
 import queue
 import struct
 import sys
 import threading
-from typing import BinaryIO
 
 from vedette.fim.inspect import inspect_batch, use_maps
 
+# A pipe, raw or buffered; no `typing` import in worker processes (see inspect.Problem).
+Stream = io.RawIOBase | io.BufferedIOBase
 HEADER = struct.Struct("<I")
 MARSHAL_VERSION = 2
 
 
-def _read_exactly(stream: BinaryIO, size: int) -> bytes:
+def _read_exactly(stream: Stream, size: int) -> bytes:
     """Read `size` bytes, or fewer only at end of stream (a pipe returns what it has)."""
     chunks, missing = [], size
     while missing:
@@ -36,7 +38,7 @@ def _read_exactly(stream: BinaryIO, size: int) -> bytes:
     return b"".join(chunks)
 
 
-def read_frame(stream: BinaryIO) -> bytes | None:
+def read_frame(stream: Stream) -> bytes | None:
     """The next frame's payload, or None at a clean end of stream."""
     header = _read_exactly(stream, HEADER.size)
     if not header:
@@ -50,12 +52,12 @@ def read_frame(stream: BinaryIO) -> bytes | None:
     return payload
 
 
-def write_frame(stream: BinaryIO, payload: bytes) -> None:
+def write_frame(stream: Stream, payload: bytes) -> None:
     stream.write(HEADER.pack(len(payload)) + payload)
     stream.flush()
 
 
-def _drain(requests: BinaryIO, inbox: queue.SimpleQueue[bytes | None]) -> None:
+def _drain(requests: Stream, inbox: queue.SimpleQueue[bytes | None]) -> None:
     try:
         while (frame := read_frame(requests)) is not None:
             inbox.put(frame)
@@ -63,7 +65,7 @@ def _drain(requests: BinaryIO, inbox: queue.SimpleQueue[bytes | None]) -> None:
         inbox.put(None)
 
 
-def serve(requests: BinaryIO, replies: BinaryIO) -> None:
+def serve(requests: Stream, replies: Stream) -> None:
     # Requests are read on their own thread, so the parent's writes never wait for this
     # process to finish writing a reply (which waits for the parent to read): no deadlock
     # whatever the pipe sizes.
