@@ -159,17 +159,15 @@ def init(paths: list[str], db: Path, key_path: Path, policy: Policy, host: Host,
 
 
 @contextlib.contextmanager
-def _as_fim_error(prefix: str = "") -> Iterator[None]:
+def _as_fim_error() -> Iterator[None]:
     """What stops an operation reaches the caller as one FimError (exit code 3)."""
     try:
         yield
     except (BaselineError, OSError, WorkerError) as exc:
-        raise FimError(prefix + str(exc)) from exc
+        raise FimError(str(exc)) from exc
 
 
-def exit_code_for(changes: list[Change], baseline_ok: bool) -> int:
-    if not baseline_ok:
-        return CRITICAL
+def exit_code_for(changes: list[Change]) -> int:
     highest = Severity.highest([change.severity for change in changes])
     if highest is None:
         return OK
@@ -230,7 +228,7 @@ def check(paths: list[str], db: Path, key_path: Path, policy: Policy, host: Host
                              [change_event(change, host) for change in changes], status,
                              run_metrics(host, comparison.scanned, changes,
                                          len(comparison.problems), seconds),
-                             exit_code_for(changes, True), seconds)
+                             exit_code_for(changes), seconds)
         log.finish("ok" if result.exit_code == OK else "changes", result.exit_code,
                    {k: status.context[k] for k in ("scanned", "changes", "by_severity",
                                                    "problems")},
