@@ -26,7 +26,7 @@ app = typer.Typer(
 # Each area is a module `vedette.cli.<name>` exposing a Typer `app`. Only the area named
 # on the command line is imported, so `vedette fim check` does not pay for the imports of
 # the privacy engine or the sinks; help and unknown commands load them all.
-AREAS = ("fim", "auth", "drift", "pii")
+AREAS = ("fim", "auth", "drift", "pii", "agent", "report", "incident")
 
 
 def _register(argv: list[str]) -> None:
