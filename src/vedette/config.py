@@ -12,6 +12,10 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from vedette.auth.config import AuthSettings
+from vedette.drift.config import DriftSettings
+from vedette.privacy.config import PrivacySettings
+
 ENV_CONFIG = "VEDETTE_CONFIG"
 ENV_HOME = "VEDETTE_HOME"
 
@@ -48,6 +52,12 @@ class Settings(_Section):
     host: HostSettings = Field(default_factory=HostSettings)
     store: StoreSettings = Field(default_factory=StoreSettings)
     fim: FimSettings = Field(default_factory=FimSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+    drift: DriftSettings = Field(default_factory=DriftSettings)
+    # Validated by vedette.pipeline.settings when the agent starts: its model (every sink's
+    # settings) would cost every other command tens of milliseconds of start-up.
+    agent: dict[str, Any] = Field(default_factory=dict)
 
 
 def data_home() -> Path:

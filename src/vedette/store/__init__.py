@@ -8,16 +8,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from vedette.store.base import RunRecord, Store, StoreError
+from vedette.store.base import PruneCounts, RunRecord, Store, StoreError
 
-__all__ = ["RunRecord", "Store", "StoreError", "open_store"]
+__all__ = ["PruneCounts", "RunRecord", "Store", "StoreError", "open_store"]
 
 
 def open_store(location: str | Path) -> Store:
-    """Open the store at `location`: a file path or `sqlite:///path` (PostgreSQL to follow)."""
+    """Open the store at `location`: a file path, `sqlite:///path`, or a PostgreSQL URL
+    `postgresql://user@host:port/database[?schema=NAME]`."""
     text = str(location)
     if text.startswith(("postgresql://", "postgres://")):
-        raise StoreError(f"{text}: the PostgreSQL store is not available in this version")
+        # Imported here: the SQLite default must not pay for loading the PostgreSQL driver.
+        from vedette.store.postgres import PostgresStore
+
+        return PostgresStore(text)
     if text.startswith("sqlite:///"):
         text = text.removeprefix("sqlite://")
     from vedette.store.sqlite import SQLiteStore

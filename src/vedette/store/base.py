@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from vedette.events import Event, Metric
 
@@ -32,6 +33,35 @@ class RunRecord:
     error: str | None = None
 
 
+@dataclass(frozen=True)
+class PruneCounts:
+    events: int
+    metrics: int
+    runs: int
+
+
+def check_ids(ids: Sequence[str] | None, count: int) -> None:
+    if ids is not None and len(ids) != count:
+        raise ValueError(f"{len(ids)} ids for {count} items")
+
+
+def event_bodies(events: Iterable[Event], bodies: Sequence[str] | None
+                 ) -> Iterator[tuple[Event, str]]:
+    """Each event with its JSON: the one given, or serialized now."""
+    if bodies is None:
+        return ((event, event.to_json()) for event in events)
+    return zip(events, bodies, strict=True)
+
+
+def shown_url(url: str) -> str:
+    """The URL without its password, for messages."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
 class Store(abc.ABC):
     @abc.abstractmethod
     def start_run(self, source: str, name: str, host: str, scope: list[str]) -> RunRecord:
@@ -43,12 +73,24 @@ class Store(abc.ABC):
         """Record how a run ended."""
 
     @abc.abstractmethod
-    def add_events(self, events: Iterable[Event], run: RunRecord | None = None) -> int:
-        """Append events atomically (all or none); returns how many were written."""
+    def add_events(self, events: Iterable[Event], run: RunRecord | None = None,
+                   ids: Sequence[str] | None = None,
+                   bodies: Sequence[str] | None = None) -> int:
+        """Append events atomically (all or none); returns how many were written.
+
+        `ids`, one stable id per event, makes redelivery harmless: an event whose id is
+        already stored is skipped (the pipeline delivers at least once). `bodies`, each
+        event's `to_json()`, spares serializing again what the caller already has."""
 
     @abc.abstractmethod
-    def add_metrics(self, metrics: Iterable[Metric], run: RunRecord | None = None) -> int:
-        """Append metric samples atomically; returns how many were written."""
+    def add_metrics(self, metrics: Iterable[Metric], run: RunRecord | None = None,
+                    ids: Sequence[str] | None = None) -> int:
+        """Append metric samples atomically; `ids` as for `add_events`."""
+
+    @abc.abstractmethod
+    def prune(self, before: datetime) -> PruneCounts:
+        """Retention: delete events and samples older than `before`, and the finished runs
+        that started before it and no longer have any event or sample."""
 
     @abc.abstractmethod
     def runs(self, source: str | None = None, since: datetime | None = None) -> list[RunRecord]:

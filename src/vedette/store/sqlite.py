@@ -5,13 +5,20 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from vedette.events import Event, Metric
-from vedette.store.base import RunRecord, Store, StoreError
+from vedette.store.base import (
+    PruneCounts,
+    RunRecord,
+    Store,
+    StoreError,
+    check_ids,
+    event_bodies,
+)
 
 # Each entry upgrades the schema by one version; never edit one that has shipped.
 # Statements are separated by `;`, which must not appear inside them.
@@ -56,6 +63,15 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX metrics_name_time ON metrics (name, time);
     """,
+    # Stable delivery ids: the pipeline delivers at least once, the store keeps each once.
+    """
+    ALTER TABLE events ADD COLUMN uid TEXT;
+    CREATE UNIQUE INDEX events_uid ON events (uid);
+    ALTER TABLE metrics ADD COLUMN uid TEXT;
+    CREATE UNIQUE INDEX metrics_uid ON metrics (uid);
+    CREATE INDEX events_time ON events (time);
+    CREATE INDEX metrics_time ON metrics (time);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -72,7 +88,10 @@ class SQLiteStore(Store):
             if not path.exists():
                 # Created private before SQLite writes anything into it.
                 os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-            self._db = sqlite3.connect(path, isolation_level=None, timeout=30)
+            # A store may be opened by one thread and closed by another (the agent's delivery
+            # threads); it is never used by two at once.
+            self._db = sqlite3.connect(path, isolation_level=None, timeout=30,
+                                       check_same_thread=False)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA foreign_keys=ON")
@@ -120,23 +139,46 @@ class SQLiteStore(Store):
             "WHERE id = ?",
             (_iso(run.ended_at), outcome, exit_code, json.dumps(counts), error, run.id))
 
-    def add_events(self, events: Iterable[Event], run: RunRecord | None = None) -> int:
-        rows = [(run.id if run else None, _iso(e.time), e.host.name, e.source, e.kind,
-                 e.category, e.severity.value, e.dedup_key, e.to_json()) for e in events]
-        with self._transaction():
-            self._db.executemany(
-                "INSERT INTO events (run_id, time, host, source, kind, category, severity, "
-                "dedup_key, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-        return len(rows)
+    def add_events(self, events: Iterable[Event], run: RunRecord | None = None,
+                   ids: Sequence[str] | None = None,
+                   bodies: Sequence[str] | None = None) -> int:
+        run_id = run.id if run else None
+        rows = [(run_id, _iso(e.time), e.host.name, e.source, e.kind, e.category,
+                 e.severity.value, e.dedup_key, body) for e, body in event_bodies(events, bodies)]
+        check_ids(ids, len(rows))
+        return self._insert(
+            "INSERT INTO events (run_id, time, host, source, kind, category, severity, "
+            "dedup_key, body, uid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (uid) DO NOTHING", rows, ids)
 
-    def add_metrics(self, metrics: Iterable[Metric], run: RunRecord | None = None) -> int:
-        rows = [(run.id if run else None, _iso(m.time), m.name,
-                 json.dumps(m.labels, sort_keys=True), m.value, m.type.value) for m in metrics]
+    def add_metrics(self, metrics: Iterable[Metric], run: RunRecord | None = None,
+                    ids: Sequence[str] | None = None) -> int:
+        run_id = run.id if run else None
+        rows = [(run_id, _iso(m.time), m.name, json.dumps(m.labels, sort_keys=True), m.value,
+                 m.type.value) for m in metrics]
+        check_ids(ids, len(rows))
+        return self._insert(
+            "INSERT INTO metrics (run_id, time, name, labels, value, type, uid) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (uid) DO NOTHING", rows, ids)
+
+    def _insert(self, sql: str, rows: list[tuple[Any, ...]], ids: Sequence[str] | None) -> int:
+        uids: Iterable[str | None] = ids if ids is not None else [None] * len(rows)
         with self._transaction():
-            self._db.executemany(
-                "INSERT INTO metrics (run_id, time, name, labels, value, type) "
-                "VALUES (?, ?, ?, ?, ?, ?)", rows)
-        return len(rows)
+            before = self._db.total_changes
+            self._db.executemany(sql, [(*row, uid) for row, uid in zip(rows, uids, strict=True)])
+            return self._db.total_changes - before
+
+    def prune(self, before: datetime) -> PruneCounts:
+        cutoff = _iso(before)
+        with self._transaction():
+            events = self._db.execute("DELETE FROM events WHERE time < ?", (cutoff,)).rowcount
+            metrics = self._db.execute("DELETE FROM metrics WHERE time < ?", (cutoff,)).rowcount
+            runs = self._db.execute(
+                "DELETE FROM runs WHERE started_at < ? AND ended_at IS NOT NULL "
+                "AND NOT EXISTS (SELECT 1 FROM events WHERE run_id = runs.id) "
+                "AND NOT EXISTS (SELECT 1 FROM metrics WHERE run_id = runs.id)",
+                (cutoff,)).rowcount
+        return PruneCounts(events=events, metrics=metrics, runs=runs)
 
     def runs(self, source: str | None = None, since: datetime | None = None) -> list[RunRecord]:
         sql, params = _where("SELECT * FROM runs", source=source, started_at=since)

@@ -1,0 +1,1 @@
+"""Unauthorized access attempts: read authentication logs, count attempts, detect attacks."""

@@ -1,0 +1,1 @@
+"""The agent and its pipeline: checks → enrich → redact → filter → spool → sinks."""

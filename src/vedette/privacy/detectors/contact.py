@@ -1,0 +1,105 @@
+"""Contact details: e-mail addresses and phone numbers."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from vedette.privacy.context import key_of_value, words_before
+from vedette.privacy.entities import EMAIL, PHONE, Finding
+
+# File extensions and code suffixes that follow an `@` in logs without being a mail domain
+# (`icon@2x.png`, `pkg@1.2.0`).
+_NOT_TLDS = frozenset({
+    "png", "jpg", "jpeg", "gif", "svg", "webp", "ico", "js", "mjs", "css", "json", "html",
+    "htm", "txt", "log", "py", "rb", "go", "java", "ts", "yaml", "yml", "xml", "map", "zip",
+    "gz", "tar", "lock", "local", "localdomain", "internal", "svc", "cluster", "lan",
+})
+
+
+class EmailDetector:
+    name = "email"
+    types = (EMAIL,)
+    trigger = r"[A-Za-z0-9]@[A-Za-z0-9-]+\.[A-Za-z]"
+
+    _pattern = re.compile(
+        r"(?<![\w.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}"
+        r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+([A-Za-z]{2,24})(?![\w-])")
+
+    def find(self, text: str, key_name: str | None = None) -> Iterator[Finding]:
+        for match in self._pattern.finditer(text):
+            if match.group(1).lower() in _NOT_TLDS:
+                continue
+            yield Finding(EMAIL, match.start(), match.end(), 0.95, self.name)
+
+
+# Regions tried, in order, for numbers written without an international prefix.
+PHONE_REGIONS = ("US", "GB", "DE", "FR", "ES", "IT", "NL", "BR", "IN", "AU", "CA")
+_PHONE_WORDS = r"(?:phone|tel|mobile|msisdn|cell|fax|whatsapp|sms|callback|caller)"
+_PHONE_KEY = re.compile(rf"(?i){_PHONE_WORDS}")
+# The word must label this very value: `phone: 0612345678`, `SMS sent to 612 34 56 78`.
+_PHONE_LABEL = re.compile(rf"(?i){_PHONE_WORDS}[\w .-]{{0,16}}[\"']?\s*[:=]?\s*[\"'(]?$")
+_DATE_LIKE = re.compile(r"\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4}")
+
+
+class PhoneDetector:
+    """Phone numbers that `phonenumbers` validates for their region.
+
+    A `+` or `00` prefix makes the region explicit. A national spelling counts when it is
+    written as phone numbers are (trunk `0`, an area code in parentheses, NANP groups) and is
+    valid in one of `PHONE_REGIONS`. A bare run of digits is a phone number only where a key
+    or a word before it says so: otherwise it is as likely an id, a count or a timestamp.
+    """
+
+    name = "phone"
+    types = (PHONE,)
+    trigger = (r"\+[1-9]\d|\(\d{2,5}\)|[ (:=,\"']0[1-9]\d{0,3}[ -]\d{2}|\b0[1-9]\d{8,10}\b"
+               r"|\b[2-9]\d{2}[.-]\d{3}[.-]\d{4}\b|VALUES|(?i:phone|msisdn|mobile|\btel\b|\bfax\b"
+               r"|whatsapp|\bsms\b|\bcell|callback|caller)")
+
+    _pattern = re.compile(
+        r"(?<![\w+.,/:#-])(?:"
+        r"(?P<intl>(?:\+|00)[1-9]\d{0,2}[\s.-]?(?:\(\d{1,4}\)[\s.-]?)?\d{1,5}(?:[\s.-]?\d{1,5}){1,5})"
+        r"|(?P<paren>\(\d{2,5}\)[\s.-]?\d{2,5}(?:[\s.-]?\d{2,5}){1,3})"
+        r"|(?P<trunk>0\d{1,4}(?:[\s.-]?\d{2,5}){1,4})"
+        r"|(?P<nanp>[2-9]\d{2}[.-]\d{3}[.-]\d{4})"
+        r"|(?P<grouped>[1-9]\d{1,3}(?: \d{2,4}){2,4})"
+        r"|(?P<bare>[1-9]\d{6,14})"
+        r")(?![\w-]|[.,:/]\d)")
+
+    def find(self, text: str, key_name: str | None = None) -> Iterator[Finding]:
+        import phonenumbers
+
+        for match in self._pattern.finditer(text):
+            candidate = match.group()
+            digits = sum(ch.isdigit() for ch in candidate)
+            if not 7 <= digits <= 15 or _DATE_LIKE.fullmatch(candidate):
+                continue
+            kind = match.lastgroup
+            in_context = bool(_PHONE_KEY.search(key_name or key_of_value(text, match.start()) or "")
+                              or _PHONE_LABEL.search(words_before(text, match.start(), 40)))
+            if (kind in ("bare", "grouped") or (kind == "trunk" and not _spaced(candidate))) \
+                    and not in_context:
+                continue
+            if kind == "intl":
+                number = "+" + candidate[2:] if candidate.startswith("00") else candidate
+                valid = _valid_phone(phonenumbers, number, None)
+            else:
+                valid = any(_valid_phone(phonenumbers, candidate, region)
+                            for region in PHONE_REGIONS)
+            if valid:
+                confidence = 0.9 if kind == "intl" or in_context else 0.75
+                yield Finding(PHONE, match.start(), match.end(), confidence, self.name)
+
+
+def _spaced(candidate: str) -> bool:
+    """Written in groups the way people write phone numbers (`020 7946 0958`)."""
+    return any(ch in " .-" for ch in candidate)
+
+
+def _valid_phone(phonenumbers: object, number: str, region: str | None) -> bool:
+    try:
+        parsed = phonenumbers.parse(number, region)  # type: ignore[attr-defined]
+    except Exception:  # NumberParseException: not a number in that region
+        return False
+    return bool(phonenumbers.is_valid_number(parsed))  # type: ignore[attr-defined]

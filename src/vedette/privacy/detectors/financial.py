@@ -1,0 +1,54 @@
+"""Payment data: card numbers (Luhn and issuer ranges) and IBANs (mod-97, country length)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from vedette.privacy.entities import CREDIT_CARD, IBAN, Finding
+from vedette.privacy.validators import card_number_ok, digits_of
+
+
+class CardDetector:
+    name = "credit_card"
+    types = (CREDIT_CARD,)
+    trigger = r"\b[2-6]\d{3}[ -]?\d{4,6}[ -]?\d{4}"
+
+    # Groups of 4 (Visa, Mastercard, Discover...), 4-6-5 (Amex), 4-6-4 (Diners) with one
+    # consistent separator, or 13-19 digits in a row.
+    _pattern = re.compile(
+        r"(?<![\w.+/-])(?:"
+        r"\d{4}([ -])\d{4}\1\d{4}\1\d{4}(?:\1\d{1,3})?"
+        r"|\d{4}([ -])\d{6}\2\d{4,5}"
+        r"|\d{13,19}"
+        r")(?![\w/]|[.-]\d)")
+
+    def find(self, text: str, key_name: str | None = None) -> Iterator[Finding]:
+        for match in self._pattern.finditer(text):
+            if card_number_ok(digits_of(match.group())):
+                yield Finding(CREDIT_CARD, match.start(), match.end(), 0.9, self.name)
+
+
+class IbanDetector:
+    """IBANs, compact or in groups of four, checked by country length and mod-97."""
+
+    name = "iban"
+    types = (IBAN,)
+    trigger = r"\b[A-Z]{2}\d{2} ?[A-Z0-9]{4}"
+
+    _pattern = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b")
+
+    def find(self, text: str, key_name: str | None = None) -> Iterator[Finding]:
+        from stdnum import iban
+
+        for match in self._pattern.finditer(text):
+            # Grouped IBANs can run into a following word (`... 3000 OK`): retry shorter.
+            candidate = match.group()
+            while candidate:
+                if iban.is_valid(candidate):
+                    yield Finding(IBAN, match.start(), match.start() + len(candidate), 0.95,
+                                  self.name)
+                    break
+                if " " not in candidate:
+                    break
+                candidate = candidate.rsplit(" ", 1)[0]

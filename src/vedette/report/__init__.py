@@ -1,0 +1,1 @@
+"""Reports for auditors and privacy officers, built only from what the store holds."""

@@ -1,0 +1,88 @@
+"""Scanning at volume: blocks, the prefilter, line numbers, files, directories, .gz, stdin."""
+
+from __future__ import annotations
+
+import gzip
+import io
+from pathlib import Path
+
+import pytest
+
+from vedette.privacy import Engine, load_policy
+from vedette.privacy.scan import BlockScanner, Scan, read_blocks
+
+KEY = b"k" * 32
+
+LINES = [
+    "2024-11-15T10:23:45Z info request done trace_id=4bf92f3577b34da6a3ce929d0e0e4736",
+    '{"level":"info","user":{"name":"Ana Lima","email":"ana@corp.io"},"dob":"1985-03-02"}',
+    "Nov 15 10:23:45 web-1 sshd[42]: Failed password for root from 81.2.69.142 port 5022 ssh2",
+    "INSERT INTO customers (full_name, bsn) VALUES ('Li Wei', '111222333')",
+    "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJlLXNpZw",
+    "caf\u00e9 \u00fcber 4111 1111 1111 1111 na\u00efve",  # offsets count characters
+    "nothing to see here 2024-01-01 v1.2.3 127.0.0.1",
+    "Dear Maria Garcia, iban DE89370400440532013000, tel +44 20 7946 0958",
+]
+
+
+@pytest.fixture
+def engine() -> Engine:
+    return Engine(load_policy(), key=KEY)
+
+
+def test_block_scanner_finds_what_detect_finds(engine: Engine) -> None:
+    block = ("\n".join(LINES) + "\n").encode()
+    scanned = {index: findings for index, _, findings in BlockScanner(engine).scan_block(block)}
+    for index, line in enumerate(LINES):
+        direct = engine.detect_with(engine.detectors, line)
+        assert scanned.get(index, []) == direct, line
+    assert set(scanned) == {1, 2, 3, 4, 5, 7}
+
+
+def test_line_numbers_and_character_offsets_across_blocks(engine: Engine) -> None:
+    data = ("\n".join(LINES * 50) + "\n").encode()
+    scan = Scan(engine)
+    items = list(scan.run(["-"], stdin=io.BytesIO(data)))
+    card = [item for item in items if item.finding.type == "CREDIT_CARD"]
+    assert [item.line for item in card] == [6 + 8 * k for k in range(50)]
+    line = LINES[5]
+    assert line[card[0].finding.start:card[0].finding.end] == "4111 1111 1111 1111"
+    assert scan.bytes == len(data)
+
+
+def test_read_blocks_cut_at_line_ends_and_bound_long_lines() -> None:
+    data = b"a" * 10 + b"\n" + b"b" * 25 + b"\n" + b"tail"
+    blocks = list(read_blocks(io.BytesIO(data), block_bytes=8))
+    assert b"".join(blocks) == data
+    assert all(block.endswith(b"\n") for block in blocks[:-1])
+
+
+def test_files_directories_gzip_and_problems(engine: Engine, tmp_path: Path) -> None:
+    (tmp_path / "logs" / "old").mkdir(parents=True)
+    (tmp_path / "logs" / "app.log").write_text("x\nmail jane@corp.io\n")
+    with gzip.open(tmp_path / "logs" / "old" / "app.log.1.gz", "wt") as handle:
+        handle.write("ssn 536-22-1234\n")
+    (tmp_path / "logs" / "core.bin").write_bytes(b"\x00\x01jane@corp.io")
+    (tmp_path / "logs" / "bad.gz").write_bytes(b"\x1f\x8bnot really gzip")
+    scan = Scan(engine)
+    items = list(scan.run([str(tmp_path / "logs"), str(tmp_path / "missing.log")]))
+    assert [(Path(i.path).name, i.line, i.finding.type) for i in items] == [
+        ("app.log", 2, "EMAIL"), ("app.log.1.gz", 1, "US_SSN")]
+    assert [Path(p.path).name for p in scan.problems] == ["bad.gz", "missing.log"]
+    assert [Path(p).name for p in scan.skipped_binary] == ["core.bin"]
+
+
+def test_findings_carry_preview_and_keyed_hash_never_the_value(engine: Engine) -> None:
+    items = list(Scan(engine).run(["-"], stdin=io.BytesIO(b"jane@corp.io\n")))
+    record = items[0].to_dict()
+    assert record == {"path": "-", "line": 1, "start": 0, "end": 12, "type": "EMAIL",
+                      "confidence": 0.95, "preview": "j***@c***.io", "hash": record["hash"]}
+    assert "jane" not in str(record)
+
+
+def test_prefilter_without_hyperscan_gives_the_same_lines(engine: Engine,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    block = ("\n".join(LINES) + "\n").encode()
+    with_hyperscan = list(BlockScanner(engine).scan_block(block))
+    monkeypatch.setattr("vedette.privacy.scan._hyperscan_database", lambda patterns: None)
+    assert list(BlockScanner(engine).scan_block(block)) == with_hyperscan

@@ -1,0 +1,128 @@
+"""The report's figures against what the seeded month put in the store."""
+
+from __future__ import annotations
+
+from tests.report.seed import Seed
+from vedette.report.collect import content_hash
+from vedette.report.dispositions import ACCEPTED, EXPLAINED, OPEN
+
+
+def test_scope_and_coverage(content: dict) -> None:
+    assert content["metadata"]["scope"]["hosts"] == ["db-1", "pay-1", "web-1"]
+    assert (content["coverage"]["in_scope"], content["coverage"]["reporting"]) == (3, 3)
+    assert {f["id"] for f in content["metadata"]["frameworks"]} == {
+        "pci-dss", "gdpr", "ccpa", "lgpd", "ndb", "hipaa", "soc2", "iso27001"}
+    pci = next(f for f in content["metadata"]["frameworks"] if f["id"] == "pci-dss")
+    assert pci["version"] == "4.0.1"
+
+
+def test_integrity_check_grid_follows_the_real_fim_runs(content: dict) -> None:
+    grid = content["operation"]["fim_weekly"]
+    assert grid["slots"] == ["2026-W44", "2026-W45", "2026-W46", "2026-W47", "2026-W48",
+                             "2026-W49"]
+    runs = {row["host"]: [cell["runs"] for cell in row["cells"]] for row in grid["rows"]}
+    status = {row["host"]: [cell["status"] for cell in row["cells"]] for row in grid["rows"]}
+    # pay-1: checks on 1, 2, 9, 16, 23, 30 Nov; web-1: 1, 3, 10, 24 Nov (17 Nov failed).
+    assert runs == {"pay-1": [1, 1, 1, 1, 1, 1], "web-1": [1, 1, 1, 0, 1, 0],
+                    "db-1": [0, 0, 0, 0, 0, 0]}
+    assert status["web-1"] == ["ok", "ok", "ok", "gap", "ok", "pending"]
+    assert status["db-1"] == ["gap"] * 5 + ["pending"]
+    assert grid["summary"] == {"expected": 16, "ok": 10, "gaps": 6, "percent": 62.5}
+
+
+def test_auth_and_drift_operation(content: dict) -> None:
+    auth = content["operation"]["auth_daily"]
+    assert auth["summary"]["expected"] == 90
+    assert auth["summary"]["ok"] == 30 + 29 + 20
+    drift = content["operation"]["drift_weekly"]
+    db = next(row for row in drift["rows"] if row["host"] == "db-1")
+    assert [cell["status"] for cell in db["cells"]] == ["ok"] * 4 + ["gap", "pending"]
+
+
+def test_every_gap_is_an_exception(content: dict) -> None:
+    listed = {(e["area"], e["host"], e["when"]) for e in content["exceptions"]}
+    assert ("integrity checks", "web-1", "2026-W47") in listed
+    assert ("integrity checks", "db-1", "2026-W44 to 2026-W48") in listed
+    assert ("access monitoring", "web-1", "2026-11-14") in listed
+    assert ("access monitoring", "db-1", "2026-11-21 to 2026-11-30") in listed
+    assert ("configuration management", "db-1", "2026-W48") in listed
+    areas = [e["area"] for e in content["exceptions"]]
+    assert areas.count("control failure") == 1  # the check that could not open its baseline
+    assert areas.count("privacy") == 2  # card numbers outside the CDE, a flow with no basis
+    assert areas.count("incident") == 2  # INC-2026-0002: GDPR and LGPD clocks overrun
+    assert len(content["exceptions"]) == 10
+    assert len({e["id"] for e in content["exceptions"]}) == 10
+
+
+def test_findings_carry_their_disposition(content: dict, seed: Seed) -> None:
+    by_path: dict[tuple[str, str], list[str]] = {}
+    for row in content["findings"]["fim"]:
+        name = row["path"].removeprefix(str(seed.folder) + "/")
+        by_path.setdefault((row["host"], name), []).append(row["disposition"])
+    assert by_path == {
+        ("web-1", "web-1/etc/app.conf"): [ACCEPTED],
+        # Reported by every later check until accepted: never accepted, so open each time.
+        ("pay-1", "pay-1/bin/ps"): [OPEN, OPEN, OPEN],
+        # Changed by the Puppet run of 20 Nov: explained on both checks that report it.
+        ("pay-1", "pay-1/etc/passwd"): [EXPLAINED, EXPLAINED],
+    }
+    accepted = next(r for r in content["findings"]["fim"] if r["disposition"] == ACCEPTED)
+    assert accepted["decided_at"].startswith("2026-11-11")
+    explained = next(r for r in content["findings"]["fim"] if r["disposition"] == EXPLAINED)
+    assert explained["reference"] == "pay-1-2026-11-20-b"
+    assert content["findings"]["fim_counts"] == {ACCEPTED: 1, EXPLAINED: 2, OPEN: 3}
+    assert content["findings"]["drift_counts"] == {ACCEPTED: 0, EXPLAINED: 1, OPEN: 1}
+
+
+def test_access_attempts(content: dict, seed: Seed) -> None:
+    access = content["access"]
+    assert access["totals"] == {"failure": sum(seed.failures.values()),
+                                "success": seed.successes}
+    assert dict(zip(access["days"], access["daily"]["failure"], strict=True)) == seed.failures
+    assert {c["country"]: c["failures"] for c in access["top_countries"]} == \
+        seed.country_failures
+    assert access["top_sources"][0] == {"ip": "203.0.113.7", "country": "CN", "failures": 5}
+    assert access["attacks_by_rule"] == {"brute_force": 1, "success_after_failures": 1}
+    assert [d["host"] for d in access["successes_after_failures"]] == ["pay-1"]
+
+
+def test_privacy(content: dict, seed: Seed) -> None:
+    found = content["privacy"]
+    assert found["by_type"] == seed.privacy_occurrences
+    assert found["by_region"] == {"eu-west": 19, "us-east": 2}
+    assert found["by_store"]["payments:public.cards"] == 12
+    assert sum(found["trend"]) == sum(seed.privacy_occurrences.values())
+    # In flight: 3 card numbers masked, 4 e-mails only detected, 2 phones hashed.
+    assert found["redaction"] == {"in_flight": 9, "redacted": 5, "percent": 55.6}
+    assert [(c["host"], c["count"]) for c in found["cards_outside_cde"]] == [("web-1", 3)]
+    flows = {(f["from"], f["to"]): f["legal_basis"] for f in found["flows"]}
+    assert flows == {("eu-west", "us-east"): "none", ("us-east", "eu-west"): "SCC"}
+    assert found["scans"] == 5
+
+
+def test_incident_clocks(content: dict) -> None:
+    clocks = {(i["id"], c["clock"]): (c["state"], c["hours_left"])
+              for i in content["incidents"] for c in i["clocks"]}
+    assert clocks[("INC-2026-0001", "gdpr-authority")] == ("met", 26.0)
+    # Aware 7 Nov 12:00 + 30 days = 7 Dec 12:00, judged as of 1 Dec 00:00.
+    assert clocks[("INC-2026-0001", "us-ca-residents")] == ("running", 6 * 24 + 12)
+    # Aware Thursday 12 Nov 18:00: 72 h → Sunday 15th 18:00; 3 business days → Tuesday 17th.
+    assert clocks[("INC-2026-0002", "gdpr-authority")] == ("overrun", -(15 * 24 + 6))
+    assert clocks[("INC-2026-0002", "lgpd-anpd")] == ("overrun", -(13 * 24 + 6))
+    assert clocks[("INC-2026-0002", "ndb-assessment")] == ("running", 11 * 24 + 18)
+
+
+def test_control_mapping_never_claims_compliance(content: dict) -> None:
+    statuses = {(c["framework"], c["control"]): c["status"] for c in content["controls"]}
+    assert set(statuses.values()) <= {"evidence present", "partial", "missing"}
+    assert statuses[("PCI DSS", "11.5.2")] == "partial"  # gaps and open findings
+    assert statuses[("GDPR", "art5(2)")] == "evidence present"
+    assert statuses[("PCI DSS", "12.5.2")] == "evidence present"  # every host reported
+    tagged = {(c["framework"], c["control"]): c["tagged_events"] for c in content["controls"]}
+    assert tagged[("PCI DSS", "10.2.1.4")] == 2
+
+
+def test_content_hash_covers_the_content(content: dict) -> None:
+    assert content["integrity"]["content_sha256"] == content_hash(content)
+    changed = {**content, "exceptions": content["exceptions"][1:]}
+    assert content_hash(changed) != content["integrity"]["content_sha256"]
