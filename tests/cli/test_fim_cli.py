@@ -190,8 +190,10 @@ def test_accept_history_and_store(system: System) -> None:
         assert [(r.name, r.outcome, r.exit_code) for r in runs] == [
             ("init", "ok", 0), ("accept", "ok", 0), ("check", "ok", 0)]
         assert all(r.ended_at is not None for r in runs)
-        assert [(e.kind, e.context["change"]) for e in store.events(run_id=runs[1].id)] == [
-            ("activity", "modified")]
+        assert [(e.kind, e.context["change"], e.context["reason"])
+                for e in store.events(run_id=runs[1].id)] == [
+            ("activity", "modified", "CHG-42 planned config change")]
+        assert all(e.context["accepted_by"] for e in store.events(run_id=runs[1].id))
         assert [e.kind for e in store.events(run_id=runs[2].id)] == ["status"]
         assert [m.value for m in store.metrics(name="vedette_fim_changes")] == [0] * 5
 

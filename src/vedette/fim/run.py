@@ -258,13 +258,21 @@ def accept(paths: list[str], db: Path, key_path: Path, reason: str, policy: Poli
             new_roots = normalize_roots([*baseline.roots, *roots])
             writer.set_meta(roots=[os.fsdecode(root) for root in new_roots],
                             updated_at=datetime.now(UTC).isoformat())
-            writer.add_acceptance(datetime.now(UTC).isoformat(), who_am_i(), reason, [
+            who = who_am_i()
+            writer.add_acceptance(datetime.now(UTC).isoformat(), who, reason, [
                 {"path": display_path(c.path), "change": c.kind, "attributes": c.attributes}
                 for c in changes])
             writer.commit()
+        # Who and why go into the store too: reports show each accepted change's disposition
+        # from the store alone, without the baseline file.
         log.finish("ok", OK, {"accepted": len(changes)}, events=[
-            change_event(c, host).model_copy(update={"kind": "activity"}) for c in changes])
+            _accepted_event(change_event(c, host), who, reason) for c in changes])
     return AcceptResult(changes, comparison.problems)
+
+
+def _accepted_event(event: Event, who: str, reason: str) -> Event:
+    context = {**event.context, "accepted_by": who, "reason": reason}
+    return event.model_copy(update={"kind": "activity", "context": context})
 
 
 __all__ = ["AcceptResult", "CheckResult", "FimError", "InitResult", "accept", "check",
