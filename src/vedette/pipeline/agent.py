@@ -113,7 +113,8 @@ class Agent:
         if agent.redact.enabled:
             try:
                 key = agent.redact.key or self.state_dir / "redaction.key"
-                redactor = Redactor(load_engine(agent.redact.policy, key))
+                redactor = Redactor(load_engine(agent.redact.policy, key,
+                                                create_key=agent.redact.key is None))
             except RedactionUnavailable as exc:
                 raise ConfigError(f"agent.redact: {exc}") from exc
         filters = agent.filters

@@ -20,9 +20,10 @@ class RedactionUnavailable(Exception):
     """The privacy engine could not be loaded or configured; the message says why."""
 
 
-def load_engine(policy: Path | None, key_file: Path | None) -> Engine:
+def load_engine(policy: Path | None, key_file: Path | None, create_key: bool = False) -> Engine:
     """The privacy engine for `policy` (None: its built-in policy), keyed from `key_file`
-    (None: a random key, for this process only)."""
+    (None: a random key, for this process only). A configured key must exist; only the
+    agent's own default key is created on first use."""
     try:
         # Imported here: the engine is only loaded when redaction is configured.
         from vedette.privacy import Engine, load_policy
@@ -35,7 +36,7 @@ def load_engine(policy: Path | None, key_file: Path | None) -> Engine:
         # The same key format as `vedette pii`: the agent's tokens and hashes match the
         # scanners' when they share a key file.
         try:
-            key = load_deployment_key(key_file)
+            key = load_deployment_key(key_file, create=create_key)
         except DeploymentKeyError as exc:
             raise RedactionUnavailable(str(exc)) from exc
     from vedette.config import ConfigError
