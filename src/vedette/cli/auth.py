@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import sys
 from collections.abc import Iterator
 from enum import StrEnum
@@ -12,7 +11,15 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from vedette.cli.context import UNKNOWN, fail, state, stderr, stdout
+from vedette.cli.context import (
+    UNKNOWN,
+    fail,
+    print_events_jsonl,
+    print_result_json,
+    state,
+    stderr,
+    stdout,
+)
 
 if TYPE_CHECKING:
     from vedette.auth.run import CheckResult
@@ -172,15 +179,11 @@ def _render_text(result: CheckResult) -> None:
 
 
 def _render_json(result: CheckResult) -> None:
-    document = {"exit_code": result.exit_code, "scope": result.scope,
-                "status": result.status.model_dump(mode="json"),
-                "findings": [event.model_dump(mode="json") for event in result.findings]}
-    print(json.dumps(document, indent=2))
+    print_result_json(result.exit_code, result.status, result.findings, scope=result.scope)
 
 
 def _render_jsonl(result: CheckResult) -> None:
-    for event in result.events:
-        print(event.to_json())
+    print_events_jsonl(result.events)
 
 
 def nagios_line(result: CheckResult) -> str:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
@@ -12,7 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from vedette.config import Settings, data_home, load_settings
-from vedette.events import Host
+from vedette.events import Event, Host
 from vedette.store import Store, open_store
 
 UNKNOWN = 3  # Nagios "could not run": also used for every usage and configuration error
@@ -48,3 +50,17 @@ def fail(message: str, code: int = UNKNOWN) -> NoReturn:
     """Print an error that names what and where, then exit (3: could not run)."""
     stderr.print(f"[bold red]vedette: error:[/] {escape(message)}", highlight=False)
     sys.exit(code)
+
+
+def print_result_json(exit_code: int, status: Event, findings: list[Event],
+                      **scope: object) -> None:
+    """A check's result as one JSON document: exit code, its scope, status and findings."""
+    document = {"exit_code": exit_code, **scope, "status": status.model_dump(mode="json"),
+                "findings": [event.model_dump(mode="json") for event in findings]}
+    print(json.dumps(document, indent=2))
+
+
+def print_events_jsonl(events: Iterable[Event]) -> None:
+    """One event per line, for log shippers and the agent."""
+    for event in events:
+        print(event.to_json())

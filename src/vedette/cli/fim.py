@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import sys
 from collections.abc import Callable, Iterator
 from enum import StrEnum
@@ -13,7 +12,15 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from vedette.cli.context import UNKNOWN, fail, state, stderr, stdout
+from vedette.cli.context import (
+    UNKNOWN,
+    fail,
+    print_events_jsonl,
+    print_result_json,
+    state,
+    stderr,
+    stdout,
+)
 from vedette.config import ConfigError, data_home
 from vedette.fim import run
 from vedette.fim.baseline import Baseline, BaselineError, default_key_path
@@ -241,15 +248,11 @@ def _short(value: object) -> str:
 
 
 def _render_json(result: CheckResult) -> None:
-    document = {"exit_code": result.exit_code, "roots": result.roots,
-                "status": result.status.model_dump(mode="json"),
-                "findings": [event.model_dump(mode="json") for event in result.findings]}
-    print(json.dumps(document, indent=2))
+    print_result_json(result.exit_code, result.status, result.findings, roots=result.roots)
 
 
 def _render_jsonl(result: CheckResult) -> None:
-    for event in result.events:
-        print(event.to_json())
+    print_events_jsonl(result.events)
 
 
 def nagios_line(result: CheckResult) -> str:
