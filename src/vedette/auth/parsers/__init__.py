@@ -34,9 +34,10 @@ _ISO = re.compile(r"(?P<ts>\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d\S*) (?P<host>\S+) "
 _RFC5424 = re.compile(r"<\d{1,3}>1 (?P<ts>\S+) (?P<host>\S+) (?P<prog>\S+) (?P<pid>\S+) \S+ "
                       r"(?:-|(?:\[(?:[^\]\\\"]|\\.|\"(?:[^\"\\]|\\.)*\")*\])+)(?: (?P<msg>.*))?")
 _PROGRAMS = SSHD_PROGRAMS | {"sudo", "su", "login"}
+# The header and the message's first word only: the message is sliced off (an expression
+# that also spans the whole message costs as much again, per character).
 _SSHD_LINE = re.compile(r"([A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d) ([^\s\[]+) "
-                        r"(?:sshd|sshd-session|sshd-auth)\[(\d+)\]: (?:(?:error|fatal): )?"
-                        r"((\S+)(?: [^\r\n]*)?)")
+                        r"sshd(?:-session|-auth)?\[(\d+)\]: ([^ \n]*)")
 _ISO_STAMP = "iso"
 _RFC3164_STAMP = "rfc3164"
 
@@ -69,12 +70,14 @@ class LogParser:
             # expression; every other shape goes through `_syslog_line` or `_journal_line`.
             sshd_line = match_sshd(line)
             if sshd_line is not None:
-                raw, host, pid, text, head = sshd_line.groups()
-                self._current = stamp = (_RFC3164_STAMP, raw)
+                raw, host, pid, head = sshd_line.groups()
+                text = line[sshd_line.start(4):-1] if line[-1] == "\n" else \
+                    line[sshd_line.start(4):]
+                self._current = raw
                 records = dispatch(number, host, pid, head, text)
                 if records:
                     if raw != last_raw:
-                        last_raw, last_time = raw, self._date(stamp)
+                        last_raw, last_time = raw, self._date(raw)
                     for record in records:
                         if record.time is None:
                             record.time = last_time
@@ -96,10 +99,11 @@ class LogParser:
         return self._current
 
     def _date(self, stamp: Any) -> datetime | None:
-        """The time of a stamp: (kind, raw text) from a syslog header, or a datetime."""
+        """The time of a stamp: the raw text of an RFC 3164 header (the most common: no
+        tuple is made for it), (kind, raw text) from another syslog header, or a datetime."""
         if stamp is None or isinstance(stamp, datetime):
             return stamp
-        kind, raw = stamp
+        kind, raw = (_RFC3164_STAMP, stamp) if isinstance(stamp, str) else stamp
         try:
             return self.clock.iso(raw) if kind is _ISO_STAMP else self.clock.rfc3164(raw)
         except TimestampError:

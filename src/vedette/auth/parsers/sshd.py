@@ -147,7 +147,9 @@ class SshdParser:
             if not head.startswith("pam_"):
                 return []
             handler = self._pam_module
-        if not self.traces and self._settled(line, head, host, pid, text):
+        if not self.traces and (head != "Failed" or text.startswith("Failed none ")) and \
+                self._settled(line, head, host, pid, text):
+            # (A counted `Failed` line, the most common one, has nothing to settle first.)
             return []
         return handler(line, host, pid, text)
 
@@ -289,10 +291,14 @@ class SshdParser:
         if method == "none":  # the probe every client sends first: not a credential
             return self._trace(line, host, pid, ip, user,
                                "invalid_user" if invalid else "no_credentials", method)
-        session = self._session(host, pid)
-        session.ip, session.user, session.counted = ip, user, True
-        session.deferred = None  # what they announced is counted here
-        self._bound()
+        key = (host, pid)
+        session = self._sessions.get(key)
+        if session is None:
+            self._sessions[key] = _Session(ip, user, True)
+            self._bound()
+        else:
+            session.ip, session.user, session.counted = ip, user, True
+            session.deferred = None  # what they announced is counted here
         return [AuthRecord(line, None, SERVICE, FAILURE, ip, user, method,
                            "invalid_user" if invalid else "bad_credentials", True, host)]
 
