@@ -127,3 +127,11 @@ def test_bytes_paths_with_non_utf8_and_newlines() -> None:
     assert not matches("/srv/*.log", b"/srv/x.log\n")
     assert matches("/srv/caf\u00e9", "/srv/caf\u00e9".encode())
     assert not matches("/srv/caf\u00e9", b"/srv/caf\xe9")  # the glob is UTF-8, the path Latin-1
+
+
+def test_question_mark_is_one_character_of_a_utf8_name() -> None:
+    assert matches("/srv/caf?", "/srv/caf\u00e9".encode())  # é: two bytes, one character
+    assert matches("/srv/?.txt", "/srv/\u732b.txt".encode())  # three bytes
+    assert matches("/srv/??", "/srv/\U0001f600x".encode())  # four bytes, then one
+    assert not matches("/srv/caf??", "/srv/caf\u00e9".encode())
+    assert not matches("/srv/a?b", b"/srv/a/b")

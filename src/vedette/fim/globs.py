@@ -5,6 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+# Paths are matched as bytes: `?` is one character of a UTF-8 name (a lead byte and its
+# continuation bytes, taken whole), or one stray byte of a name that is not UTF-8; never
+# a `/`.
+_ONE_CHARACTER = r"(?:[\x00-\x2e\x30-\x7f]|[\xc0-\xff][\x80-\xbf]*+|[\x80-\xbf])"
+
 
 def glob_to_regex(pattern: str) -> str:
     """Translate a path glob to a regex body.
@@ -27,7 +32,7 @@ def glob_to_regex(pattern: str) -> str:
             out.append("[^/]*")
             i += 1
         elif char == "?":
-            out.append("[^/]")
+            out.append(_ONE_CHARACTER)
             i += 1
         elif char == "[":
             end = pattern.find("]", i + 2)
