@@ -37,7 +37,8 @@ class HostSettings(_Section):
 
 
 class StoreSettings(_Section):
-    path: Path | None = None
+    # A SQLite file or a `postgresql://` URL: text, because a Path folds the URL's `//`.
+    path: str | None = None
 
 
 class FimSettings(_Section):

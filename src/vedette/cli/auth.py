@@ -13,6 +13,7 @@ import typer
 
 from vedette.cli.context import (
     UNKNOWN,
+    StoreOpt,
     fail,
     print_events_jsonl,
     print_result_json,
@@ -45,9 +46,6 @@ class Format(StrEnum):
 LogsArg = Annotated[list[str] | None, typer.Argument(
     help="Log files (plain or .gz, syslog or `journalctl -o json`), '-' for stdin.",
     show_default="auth.logs from the configuration")]
-StoreOpt = Annotated[Path | None, typer.Option(
-    "--store", help="Event store where runs and findings are recorded.",
-    show_default="store.db in the data directory")]
 
 
 @contextlib.contextmanager

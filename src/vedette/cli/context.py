@@ -8,8 +8,9 @@ import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn
+from typing import Annotated, NoReturn
 
+import typer
 from rich.console import Console
 from rich.markup import escape
 
@@ -18,6 +19,11 @@ from vedette.events import Event, Host
 from vedette.store import Store, open_store
 
 UNKNOWN = 3  # Nagios "could not run": also used for every usage and configuration error
+
+# A text, not a Path: a Path would fold the `//` of a `postgresql://` URL.
+StoreOpt = Annotated[str | None, typer.Option(
+    "--store", help="Event store where runs and findings are recorded: a SQLite file or a "
+    "postgresql:// URL.", show_default="the configured store, else store.db in the data directory")]
 
 stdout = Console(soft_wrap=True)
 stderr = Console(stderr=True, soft_wrap=True)
@@ -38,7 +44,7 @@ class AppState:
         section = self.settings.host
         return Host(name=section.name or socket.gethostname(), labels=section.labels)
 
-    def store(self, override: Path | None = None) -> Store:
+    def store(self, override: str | Path | None = None) -> Store:
         path = override or self.settings.store.path or data_home() / "store.db"
         return open_store(path)
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
-from vedette.cli.context import fail, state, stderr, stdout
+from vedette.cli.context import StoreOpt, fail, state, stderr, stdout
 from vedette.config import ConfigError
 
 if TYPE_CHECKING:
@@ -37,9 +37,6 @@ class Format(StrEnum):
     JSONL = "jsonl"
 
 
-StoreOpt = Annotated[Path | None, typer.Option(
-    "--store", help="Event store where runs and findings are recorded.",
-    show_default="store.db in the data directory")]
 FormatOpt = Annotated[Format, typer.Option("--format", help="Output format.")]
 LabelsOpt = Annotated[list[str] | None, typer.Option(
     "--labels", help="Host labels KEY=VALUE (comma-separated or repeated), e.g. role=web: "

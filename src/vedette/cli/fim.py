@@ -14,6 +14,7 @@ from rich.markup import escape
 
 from vedette.cli.context import (
     UNKNOWN,
+    StoreOpt,
     fail,
     print_events_jsonl,
     print_result_json,
@@ -54,9 +55,6 @@ KeyOpt = Annotated[Path | None, typer.Option(
 WorkersOpt = Annotated[int | None, typer.Option(
     "--workers", min=1, help="Processes that read and hash files, this one included.",
     show_default="one per CPU")]
-StoreOpt = Annotated[Path | None, typer.Option(
-    "--store", help="Event store (SQLite) where runs and findings are recorded.",
-    show_default="store.db in the data directory")]
 
 
 def _resolve(db: Path | None, key: Path | None, policy_path: Path | None

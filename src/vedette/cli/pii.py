@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
-from vedette.cli.context import fail, state, stderr, stdout
+from vedette.cli.context import StoreOpt, fail, state, stderr, stdout
 
 if TYPE_CHECKING:
     from vedette.privacy.engine import Engine
@@ -60,9 +60,7 @@ def scan(
     policy: PolicyOpt = None,
     region: RegionOpt = None,
     key: KeyOpt = None,
-    store: Annotated[Path | None, typer.Option(
-        "--store", help="Event store (SQLite) where the run and its findings are recorded.",
-        show_default="store.db in the data directory")] = None,
+    store: StoreOpt = None,
 ) -> None:
     """Find personal data and secrets in files, line by line.
 
