@@ -48,7 +48,7 @@ def test_valid_file_loads(tmp_path: Path) -> None:
     settings = load_settings(_yaml(tmp_path, VALID))
     assert settings.host.name == "web-1"
     assert settings.host.labels == {"env": "prod", "site": "par"}
-    assert settings.store.path == Path("/srv/vedette/store.db")
+    assert settings.store.path == "/srv/vedette/store.db"
     assert settings.fim.db == Path("/srv/vedette/fim.db")
     assert settings.fim.key == Path("/srv/vedette/fim.key")
     assert settings.fim.policy == Path("/etc/vedette/fim.yaml")
