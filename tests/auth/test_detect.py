@@ -89,3 +89,27 @@ def test_window_counts_and_distinct_items_expire() -> None:
     assert (window.count("k"), sorted(window.distinct("k"))) == (3, ["a", "b"])
     window.add("k", T0 + timedelta(seconds=80), "c")
     assert (window.count("k"), sorted(window.distinct("k"))) == (3, ["b", "c"])
+
+
+def test_windows_forget_sources_that_stopped_trying() -> None:
+    window = Window(600)
+    start = datetime(2026, 3, 7, 18, 0, tzinfo=UTC)
+    for n in range(1000):
+        window.add(f"192.0.2.{n % 250}-{n}", start + timedelta(seconds=n))
+    window.prune(start + timedelta(seconds=1000 + 600))
+    assert window.state() == []
+    window.add("a", start)
+    window.add("a", start + timedelta(seconds=500))
+    window.prune(start + timedelta(seconds=700))
+    assert window.count("a") == 1
+
+
+def test_detector_state_round_trips() -> None:
+    detector = Detector()
+    for n in range(7):
+        detector.feed(attempt(n, "198.51.100.7", "root"))
+    again = Detector()
+    again.restore(detector.state())
+    assert again.state() == detector.state()
+    found = [d for n in range(7, 10) for d in again.feed(attempt(n, "198.51.100.7", "root"))]
+    assert "brute_force" in [d.rule for d in found]

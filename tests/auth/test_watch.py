@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -146,3 +147,48 @@ def test_corrupt_positions_file_is_a_clear_error(setup: Setup) -> None:
     setup.positions.write_text("{not json")
     with pytest.raises(PositionError, match=r"positions\.json"):
         setup.watcher()
+
+
+def brute(n: int, second: int) -> str:
+    return (f"Mar  7 18:00:{second:02d} bar sshd[{2000 + n}]: Failed password for alice from "
+            f"198.51.100.7 port {41000 + n} ssh2\n")
+
+
+def test_an_attack_that_spans_a_restart_is_still_detected(setup: Setup) -> None:
+    """Brute force needs 10 failures in 10 minutes: 6 before the restart, 4 after."""
+    with setup.log.open("a", encoding="utf-8") as out:
+        out.writelines(brute(n, n) for n in range(6))
+    assert setup.watcher().cycle().result.findings == []
+    with setup.log.open("a", encoding="utf-8") as out:
+        out.writelines(brute(n, n) for n in range(6, 10))
+    findings = setup.watcher().cycle().result.findings
+    assert [f.context["rule"] for f in findings] == ["brute_force"]
+    assert findings[0].context["count"] == 10
+    # The next restart goes on quietly: the same attack is not reported again, and the
+    # lines already read are in the windows once.
+    assert setup.watcher().cycle().result.findings == []
+
+
+def test_a_positions_file_of_the_first_format_still_loads(setup: Setup) -> None:
+    append(setup.log, 0, 2)
+    setup.watcher().cycle()
+    saved = json.loads(setup.positions.read_text())
+    setup.positions.write_text(json.dumps(saved["positions"]))  # as older versions wrote it
+    append(setup.log, 2, 1)
+    assert setup.watcher().cycle().result.status.context["failures"] == 1
+
+
+def test_a_damaged_detection_state_is_an_error_naming_the_file(setup: Setup) -> None:
+    append(setup.log, 0, 2)
+    setup.watcher().cycle()
+    saved = json.loads(setup.positions.read_text())
+    saved["detector"] = {"windows": {"by_source": [["198.51.100.7", [["not a time", None]]]]}}
+    setup.positions.write_text(json.dumps(saved))
+    with pytest.raises(PositionError, match=r"positions\.json: detection state"):
+        setup.watcher()
+
+
+def test_the_positions_file_is_private(setup: Setup) -> None:
+    append(setup.log, 0, 1)
+    setup.watcher().cycle()
+    assert setup.positions.stat().st_mode & 0o077 == 0

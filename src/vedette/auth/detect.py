@@ -11,7 +11,7 @@ import ipaddress
 from collections import Counter, deque
 from collections.abc import Hashable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from vedette.auth.config import DetectSettings, Threshold
@@ -20,6 +20,9 @@ from vedette.events import Severity
 
 # At most this many distinct users or sources are named in a finding (counts stay exact).
 MAX_LISTED = 20
+# Attempts between two sweeps of every window (a window forgets a key's old items only
+# when that key is seen again; the sweep bounds memory on logs with millions of sources).
+PRUNE_EVERY = 50_000
 
 
 @dataclass
@@ -70,11 +73,39 @@ class Window:
         if not items:
             del self._items[key], self._distinct[key]
 
+    def prune(self, now: datetime) -> None:
+        """Forget every key with nothing left in the window as of `now`: sources that
+        stopped trying would otherwise be kept for ever by a long-running watch."""
+        horizon = now - self.span
+        stale = [key for key, items in self._items.items() if items[-1][0] < horizon]
+        for key in stale:
+            del self._items[key], self._distinct[key]
+        for key in list(self._items):
+            self.expire(key, now)
+
     def count(self, key: Hashable) -> int:
         return len(self._items.get(key, ()))
 
+    def state(self) -> list[list[Any]]:
+        """What the window holds, as JSON-ready lists: [key, [[epoch seconds, item]...]]."""
+        return [[_plain(key), [[time.timestamp(), _plain(item)] for time, item in items]]
+                for key, items in self._items.items()]
+
+    def restore(self, state: list[list[Any]]) -> None:
+        for key, items in state:
+            for stamp, item in items:
+                self.add(_hashable(key), datetime.fromtimestamp(stamp, UTC), _hashable(item))
+
     def distinct(self, key: Hashable) -> list[Any]:
         return list(self._distinct.get(key, ()))
+
+
+def _plain(value: Hashable) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _hashable(value: Any) -> Hashable:
+    return tuple(value) if isinstance(value, list) else value
 
 
 def network_of(ip: str) -> str | None:
@@ -103,10 +134,51 @@ class Detector:
         self._privileged_by_source = Window(s.privileged.window)
         self._before_success = Window(s.success_after_failures.window)
         self._quiet_until: dict[tuple[str, str], datetime] = {}
+        self._fed = 0
+        self.latest: datetime | None = None  # the log time of the newest attempt fed
+
+    def _windows(self) -> dict[str, Window]:
+        return {"by_source": self._by_source, "users_by_source": self._users_by_source,
+                "sources_by_user": self._sources_by_user, "by_network": self._by_network,
+                "by_service": self._by_service,
+                "privileged_by_source": self._privileged_by_source,
+                "before_success": self._before_success}
+
+    def prune(self, now: datetime) -> None:
+        """Forget what every window has let go of, and quiet periods that are over."""
+        for window in self._windows().values():
+            window.prune(now)
+        self._quiet_until = {key: until for key, until in self._quiet_until.items()
+                             if until > now}
+
+    def state(self) -> dict[str, Any]:
+        """The windows and quiet periods, JSON-ready, so a restarted watch goes on where it
+        stopped: an attack that spans the restart is still seen."""
+        return {"windows": {name: window.state() for name, window in self._windows().items()},
+                "quiet": [[rule, key, until.timestamp()]
+                          for (rule, key), until in self._quiet_until.items()],
+                "latest": self.latest.timestamp() if self.latest else None}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Take back a `state()`; windows whose length changed in the settings since then
+        keep only what fits in the new length."""
+        windows = self._windows()
+        for name, content in state.get("windows", {}).items():
+            if name in windows:
+                windows[name].restore(content)
+        for rule, key, until in state.get("quiet", []):
+            self._quiet_until[(rule, key)] = datetime.fromtimestamp(until, UTC)
+        if state.get("latest") is not None:
+            self.latest = datetime.fromtimestamp(state["latest"], UTC)
 
     def feed(self, attempt: AuthRecord) -> list[Detection]:
         if attempt.time is None or not attempt.counted:
             return []
+        self._fed += 1
+        if self.latest is None or attempt.time > self.latest:
+            self.latest = attempt.time
+        if self._fed % PRUNE_EVERY == 0:
+            self.prune(self.latest)
         if attempt.outcome == FAILURE:
             return self._failure(attempt, attempt.time)
         return self._success(attempt, attempt.time)

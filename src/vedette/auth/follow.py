@@ -20,8 +20,10 @@ import os
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 HEAD_BYTES = 256
+STATE_VERSION = 2
 # Bytes read per log per cycle at most, so one huge backlog does not hold memory hostage.
 MAX_CHUNK = 64 * 1024 * 1024
 
@@ -52,25 +54,41 @@ class Chunk:
 
 
 def load_positions(path: Path) -> dict[str, Position]:
+    return load_state(path)[0]
+
+
+def load_state(path: Path) -> tuple[dict[str, Position], dict[str, Any] | None]:
+    """The read positions and the detection state saved with them (None if there is none:
+    a first start, or a file written before detection state was kept)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        return {}
+        return {}, None
     except (OSError, ValueError) as exc:
         raise PositionError(f"{path}: cannot read positions: {exc}") from exc
     try:
-        return {name: Position(**entry) for name, entry in data.items()}
-    except (TypeError, AttributeError) as exc:
+        if data.get("version") == STATE_VERSION:
+            positions, detector = data["positions"], data.get("detector")
+        else:  # the first format: positions only
+            positions, detector = data, None
+        return {name: Position(**entry) for name, entry in positions.items()}, detector
+    except (TypeError, AttributeError, KeyError) as exc:
         raise PositionError(f"{path}: not a positions file: {exc}") from exc
 
 
-def save_positions(path: Path, positions: dict[str, Position]) -> None:
-    """Write atomically (temporary file, fsync, rename): a crash leaves the old or the new."""
+def save_positions(path: Path, positions: dict[str, Position],
+                   detector: dict[str, Any] | None = None) -> None:
+    """Write the positions, with the detection state that the lines up to them built, in one
+    file, atomically (temporary file, fsync, rename): a crash leaves the old or the new, so
+    after a restart windows hold each line once. The file is private (it names sources and
+    user names)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         handle, temporary = tempfile.mkstemp(prefix=".positions-", dir=path.parent)
         with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump({name: asdict(p) for name, p in positions.items()}, out)
+            json.dump({"version": STATE_VERSION,
+                       "positions": {name: asdict(p) for name, p in positions.items()},
+                       "detector": detector}, out)
             out.flush()
             os.fsync(out.fileno())
         os.replace(temporary, path)

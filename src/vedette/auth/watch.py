@@ -3,6 +3,8 @@
 Each cycle is a run in the store. Positions are saved only after the cycle's events are
 stored, and events carry ids derived from their content, so a crash between the two at
 worst re-reads lines whose events the store then skips: nothing lost, nothing counted twice.
+The detection windows are saved in the same file as the positions, so a restarted watch
+still sees an attack that spans the restart, and holds each line in its windows once.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from vedette.auth.config import AuthSettings
-from vedette.auth.follow import load_positions, read_new, save_positions
+from vedette.auth.follow import PositionError, load_state, read_new, save_positions
 from vedette.auth.geo import Geo
 from vedette.auth.parsers import LogParser
 from vedette.auth.run import UNKNOWN, Analysis, CheckResult, result_of, zone_of
@@ -36,9 +38,14 @@ class Watcher:
                  positions: Path, geo: Geo | None = None) -> None:
         self.logs, self.settings, self.host, self.store = logs, settings, host, store
         self.positions_path = positions
-        self.positions = load_positions(positions)
+        self.positions, detector_state = load_state(positions)
         self.zone = zone_of(settings)
         self.analysis = Analysis(host, settings, geo or Geo(settings.geo))
+        if detector_state is not None:
+            try:
+                self.analysis.detector.restore(detector_state)
+            except (TypeError, ValueError, KeyError, OverflowError) as exc:
+                raise PositionError(f"{positions}: detection state unreadable: {exc}") from exc
         self._parsers: dict[str, LogParser] = {}
 
     def cycle(self) -> CycleResult:
@@ -60,7 +67,10 @@ class Watcher:
             events = result.events
             self.store.add_events(events, run, ids=[_event_id(e.to_json()) for e in events])
             self.store.add_metrics(result.metrics, run)
-            save_positions(self.positions_path, self.positions)
+            detector = analysis.detector
+            if detector.latest is not None:
+                detector.prune(detector.latest)
+            save_positions(self.positions_path, self.positions, detector.state())
         except BaseException as exc:
             outcome = "error" if isinstance(exc, Exception) else "interrupted"
             self.store.finish_run(run, outcome, UNKNOWN, {}, error=str(exc) or
