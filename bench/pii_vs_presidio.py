@@ -136,6 +136,8 @@ print(json.dumps({"cpu": usage.ru_utime + usage.ru_stime, "max_rss_kb": usage.ru
 
 def versions() -> str:
     def version(python: str, package: str) -> str:
+        if not Path(python).exists():
+            return "not installed"
         done = subprocess.run([python, "-c", f"import importlib.metadata as m; "
                                f"print(m.version('{package}'))"], capture_output=True, text=True)
         return done.stdout.strip() or "not installed"

@@ -19,10 +19,15 @@ _VERSION_WORDS = re.compile(r"(?i)(?:version|ver|release|build|v)[\s:=\"']*$")
 class IpDetector:
     name = "ip_address"
     types = (IP_ADDRESS,)
-    # IPv4 but loopback (127.x): health checks and sidecars fill access logs with it.
-    trigger = (r"\b(?:[2-9]\d{0,2}|1(?:[013-9]\d?|2[0-68-9]?)?)\.\d{1,3}\.\d{1,3}\.\d{1,3}\b"
-               r"|[0-9A-Fa-f]::|::[0-9A-Fa-f]{2}|"
-               r"[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:")
+    # IPv4 but loopback (127.x): health checks and sidecars fill access logs with it; and
+    # not right after a product name's slash (`Chrome/120.0.0.0` is in most user agents).
+    # IPv6 not inside a word (`std::vector`, `Foo::Bar`). What comes before an address is
+    # part of the trigger because Hyperscan has no look-behind: the detector's own
+    # expressions have the same boundaries.
+    trigger = (r"(?:^|[^\w./]|(?:^|[^A-Za-z0-9])/)"
+               r"(?:[2-9]\d{0,2}|1(?:[013-9]\d?|2[0-68-9]?)?)\.\d{1,3}\.\d{1,3}\.\d{1,3}\b"
+               r"|(?:^|[^\w:.])(?:(?:[0-9A-Fa-f]{1,4}:){1,7}:|::[0-9A-Fa-f]{2}"
+               r"|[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:)")
 
     _v4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?!\.?\d|\.\w)")
     _v6 = re.compile(r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}"

@@ -48,9 +48,13 @@ _NAMING_WORDS = ("token", "key", "secret", "passw")
 _SECRET_TRIGGER = (
     r"eyJ[A-Za-z0-9_-]{8}|gh[pousr]_|github_pat_|glpat-|xox[abposr]-|[sr]k_(?:live|test)_|AIza"
     r"|npm_[A-Za-z0-9]{8}|sk-[A-Za-z0-9_-]{16}|SG\.[A-Za-z0-9_-]{8}|SK[0-9a-f]{16}"
-    r"|A[KSBC][IC]A[A-Z2-7]{16}|PRIVATE KEY|VALUES|(?i:authorization)"
+    r"|A[KSBC][IC]A[A-Z2-7]{16}|PRIVATE KEY|VALUES"
+    r"|(?i:authorization)[\"']?\s*[:=]\s*[\"']?"
+    r"(?i:bearer|basic|token|digest|negotiate|apikey)\s"
+    # A credential key with a value that is not masked already (`password=***`,
+    # `"token": "<redacted>"` fill logs and are no finding: see `is_placeholder`).
     r"|(?i:pass(?:word|wd|phrase)?|pwd|secret|api[_-]?key|apikey|access[_-]?key|private[_-]?key"
-    r"|token|credentials?|sig(?:nature)?)[\"']?\s*[:=]"
+    r"|token|credentials?|sig(?:nature)?)[\"']?\s*[:=]\s*[\"']?(?:[^\s*<\"']|\*+[^\s*\"']|<[^>\n]*$)"
     r"|(?i:token|api[ _-]?key|secret|password|passwd)\s+(?:is\s+|was\s+)?[A-Za-z0-9._~+/=-]{16}")
 
 
