@@ -86,3 +86,15 @@ def test_prefilter_without_hyperscan_gives_the_same_lines(engine: Engine,
     with_hyperscan = list(BlockScanner(engine).scan_block(block))
     monkeypatch.setattr("vedette.privacy.scan._hyperscan_database", lambda patterns: None)
     assert list(BlockScanner(engine).scan_block(block)) == with_hyperscan
+
+
+def test_json_lines_are_what_json_dumps_writes(engine: Engine, tmp_path: Path) -> None:
+    import json
+
+    odd = tmp_path / 'caf\u00e9 "quoted" \\ dir'
+    odd.mkdir()
+    (odd / "app.log").write_text("mail jose@example.com, card 4111 1111 1111 1111\n")
+    items = list(Scan(engine).run([str(odd)]))
+    assert len(items) == 2
+    for item in items:
+        assert item.to_json() == json.dumps(item.to_dict())

@@ -92,7 +92,7 @@ def scan(
 
 
 def _print_jsonl(item: LineFinding) -> None:
-    print(json.dumps(item.to_dict()))
+    print(item.to_json())
 
 
 def _print_text(item: LineFinding) -> None:

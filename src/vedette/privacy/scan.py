@@ -24,6 +24,11 @@ from vedette.privacy.detectors import Detector
 from vedette.privacy.engine import Engine
 from vedette.privacy.entities import Finding
 
+try:  # the C encoder, as json.dumps uses it (ASCII output)
+    from json.encoder import c_encode_basestring_ascii as _quote  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - CPython always has it
+    from json.encoder import py_encode_basestring_ascii as _quote
+
 BLOCK_BYTES = 4 * 1024 * 1024
 # Lines longer than this are cut into pieces (a minified bundle must not become one string).
 MAX_LINE_BYTES = 1024 * 1024
@@ -45,6 +50,14 @@ class LineFinding:
                 "end": self.finding.end, "type": self.finding.type,
                 "confidence": self.finding.confidence, "preview": self.preview,
                 "hash": self.hash}
+
+    def to_json(self) -> str:
+        """`json.dumps(self.to_dict())`, several times faster: a scan prints one per finding."""
+        finding = self.finding
+        return (f'{{"path": {_quote(self.path)}, "line": {self.line}, "start": {finding.start}, '
+                f'"end": {finding.end}, "type": "{finding.type}", '
+                f'"confidence": {finding.confidence!r}, "preview": {_quote(self.preview)}, '
+                f'"hash": "{self.hash}"}}')
 
 
 @dataclass(frozen=True, slots=True)
