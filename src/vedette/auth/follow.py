@@ -41,6 +41,8 @@ class Position:
     # Digest of the file's first bytes (up to HEAD_BYTES): tells a new file that got the
     # old one's inode (deleted, then recreated) from the same file grown.
     head: str = ""
+    # For the systemd journal (no inode, no offset): the cursor of the last entry read.
+    cursor: str = ""
 
 
 @dataclass

@@ -12,6 +12,8 @@ from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Protocol, TextIO
 
+from vedette.auth import journal
+from vedette.auth.config import DEFAULT_LOGS
 from vedette.auth.parsers import LogParser
 from vedette.auth.records import AuthRecord
 from vedette.auth.timestamps import Clock
@@ -27,10 +29,18 @@ class SourceError(Exception):
 @contextlib.contextmanager
 def open_log(name: str) -> Iterator[tuple[TextIO, datetime]]:
     """A log as text lines, with its reference time (see `timestamps`): the modification
-    time of a file, now for stdin. Rotated `.gz` files are recognised by content."""
+    time of a file, now for stdin and the journal. Rotated `.gz` files are recognised by
+    content; `journal` and `journal:PATH` name the systemd journal (see `journal`)."""
     if name == STDIN:
         yield io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8",
                                errors="surrogateescape"), datetime.now(UTC)
+        return
+    if journal.is_journal(name):
+        try:
+            with journal.open_journal(name) as entries:
+                yield entries, datetime.now(UTC)
+        except (journal.JournalError, OSError) as exc:
+            raise SourceError(str(exc)) from exc
         return
     path = Path(name)
     try:
@@ -66,3 +76,13 @@ def read_records(name: str, zone: tzinfo | None = None, on_lines: LineCounter | 
         yield from parser.finish()
         if on_lines is not None:
             on_lines.lines += parser.last_line
+
+
+def default_logs(configured: list[str]) -> list[str]:
+    """The logs to read when none are named on the command line: the configured ones; but
+    when that is the built-in list and none of its files exists (a host without a syslog
+    daemon), the systemd journal."""
+    if configured == DEFAULT_LOGS and not any(Path(name).exists() for name in configured) \
+            and journal.available():
+        return [journal.JOURNAL]
+    return configured

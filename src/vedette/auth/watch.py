@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from vedette.auth import journal
 from vedette.auth.config import AuthSettings
 from vedette.auth.follow import PositionError, load_state, read_new, save_positions
 from vedette.auth.geo import Geo
@@ -55,7 +56,8 @@ class Watcher:
         warnings: list[str] = []
         try:
             for log in self.logs:
-                chunks, problems = read_new(log, self.positions)
+                reader = journal.read_new if journal.is_journal(log) else read_new
+                chunks, problems = reader(log, self.positions)
                 warnings += problems
                 parser = self._parsers.setdefault(log, LogParser(Clock(zone=self.zone)))
                 for chunk in chunks:

@@ -44,7 +44,8 @@ class Format(StrEnum):
 
 
 LogsArg = Annotated[list[str] | None, typer.Argument(
-    help="Log files (plain or .gz, syslog or `journalctl -o json`), '-' for stdin.",
+    help="Log files (plain or .gz, syslog or `journalctl -o json`), '-' for stdin, "
+         "'journal' for the systemd journal ('journal:DIR' for a journal directory).",
     show_default="auth.logs from the configuration")]
 
 
@@ -67,7 +68,8 @@ def _guard() -> Iterator[None]:
 @app.command()
 def parse(
     logs: Annotated[list[str], typer.Argument(
-        help="Log files (plain or .gz, syslog or `journalctl -o json`), '-' for stdin.")],
+        help="Log files (plain or .gz, syslog or `journalctl -o json`), '-' for stdin, "
+             "'journal' for the systemd journal ('journal:DIR' for a journal directory).")],
     output: Annotated[ParseFormat, typer.Option("--format", help="Output format.")] =
         ParseFormat.JSONL,
 ) -> None:
@@ -109,11 +111,13 @@ def detect(
     Exit codes follow the Nagios plugin contract: 0 nothing detected, 1 low/medium
     detections, 2 high/critical detections, 3 could not run.
     """
-    from vedette.auth import run
+    from vedette.auth import journal, run
+    from vedette.auth.sources import default_logs
 
     with _guard():
         settings = state.settings.auth
-        names = logs or [name for name in settings.logs if Path(name).exists()]
+        names = logs or [name for name in default_logs(settings.logs)
+                         if journal.is_journal(name) or Path(name).exists()]
         if not names:
             fail("no log to read: name one, or set auth.logs in the configuration")
         with state.store(store) as events:
@@ -139,11 +143,12 @@ def watch(
 
     Survives rotation, truncation and restarts (positions are kept on disk). Each cycle
     is recorded in the store as a run."""
+    from vedette.auth.sources import default_logs
     from vedette.auth.watch import CycleResult, Watcher
     from vedette.config import data_home
 
     settings = state.settings.auth
-    names = logs or settings.logs
+    names = logs or default_logs(settings.logs)
     last = 0
 
     def report(cycle: CycleResult) -> None:
