@@ -16,9 +16,9 @@ from vedette.auth.geo import Geo
 from vedette.auth.records import FAILURE, SUCCESS, AuthRecord
 from vedette.auth.sources import SourceError, read_records
 from vedette.events import Event, Host, Metric, Severity
+from vedette.status import OK, exit_code_for
 from vedette.store import Store
-
-OK, WARNING, CRITICAL, UNKNOWN = 0, 1, 2, 3
+from vedette.store.runs import RecordedRun
 
 
 class AuthError(Exception):
@@ -97,45 +97,28 @@ class CheckResult:
         return [*self.activity, *self.findings, self.status]
 
 
-def exit_code_for(findings: list[Event]) -> int:
-    highest = Severity.highest([event.severity for event in findings])
-    if highest is None:
-        return OK
-    return CRITICAL if highest.rank >= Severity.HIGH.rank else WARNING
-
-
 def result_of(analysis: Analysis, scope: list[str]) -> CheckResult:
     findings = analysis.findings()
     activity = [event for event in analysis.events if event.kind != "finding"]
     status = status_event(analysis.host, scope, analysis.counts(), findings)
     return CheckResult(scope, findings, activity, status, analysis.metrics(),
-                       exit_code_for(findings))
+                       exit_code_for(Severity.highest([event.severity for event in findings])))
 
 
 def check(inputs: Iterable[str], settings: AuthSettings, host: Host,
           store: Store | None = None, geo: Geo | None = None) -> CheckResult:
     """Read `inputs` (oldest first), detect attacks, record the run in `store`."""
     scope = list(inputs)
-    run = store.start_run("auth", "detect", host.name, scope) if store else None
-    try:
+    with RecordedRun(store, "auth", "detect", host.name, scope) as run:
         analysis = Analysis(host, settings, geo or Geo(settings.geo))
         zone = zone_of(settings)
-        for name in scope:
-            for record in read_records(name, zone, on_lines=analysis):
-                analysis.add(record, name)
+        try:
+            for name in scope:
+                for record in read_records(name, zone, on_lines=analysis):
+                    analysis.add(record, name)
+        except SourceError as exc:
+            raise AuthError(str(exc)) from exc
         result = result_of(analysis, scope)
-    except SourceError as exc:
-        if store and run:
-            store.finish_run(run, "error", UNKNOWN, {}, error=str(exc))
-        raise AuthError(str(exc)) from exc
-    except BaseException as exc:
-        if store and run:
-            outcome = "error" if isinstance(exc, Exception) else "interrupted"
-            store.finish_run(run, outcome, UNKNOWN, {}, error=str(exc) or type(exc).__name__)
-        raise
-    if store and run:
-        store.add_events(result.events, run)
-        store.add_metrics(result.metrics, run)
-        store.finish_run(run, "ok" if result.exit_code == OK else "detections", result.exit_code,
-                         result.status.context)
+        run.finish("ok" if result.exit_code == OK else "detections", result.exit_code,
+                   result.status.context, result.events, result.metrics)
     return result

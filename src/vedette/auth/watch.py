@@ -20,10 +20,12 @@ from vedette.auth.config import AuthSettings
 from vedette.auth.follow import PositionError, load_state, read_new, save_positions
 from vedette.auth.geo import Geo
 from vedette.auth.parsers import LogParser
-from vedette.auth.run import UNKNOWN, Analysis, CheckResult, result_of, zone_of
+from vedette.auth.run import Analysis, CheckResult, result_of, zone_of
 from vedette.auth.timestamps import Clock
 from vedette.events import Host
+from vedette.status import OK
 from vedette.store import Store
+from vedette.store.runs import RecordedRun
 
 
 @dataclass
@@ -50,11 +52,10 @@ class Watcher:
         self._parsers: dict[str, LogParser] = {}
 
     def cycle(self) -> CycleResult:
-        run = self.store.start_run("auth", "watch", self.host.name, self.logs)
         analysis = self.analysis
         analysis.events, analysis.lines = [], 0
         warnings: list[str] = []
-        try:
+        with RecordedRun(self.store, "auth", "watch", self.host.name, self.logs) as run:
             for log in self.logs:
                 reader = journal.read_new if journal.is_journal(log) else read_new
                 chunks, problems = reader(log, self.positions)
@@ -67,21 +68,17 @@ class Watcher:
                     analysis.lines += len(chunk.lines)
             result = result_of(analysis, self.logs)
             events = result.events
-            self.store.add_events(events, run, ids=[_event_id(e.to_json()) for e in events])
-            self.store.add_metrics(result.metrics, run)
+            # Stored before the positions are saved: see the module's docstring.
+            self.store.add_events(events, run.record,
+                                  ids=[_event_id(e.to_json()) for e in events])
+            self.store.add_metrics(result.metrics, run.record)
             detector = analysis.detector
             if detector.latest is not None:
                 detector.prune(detector.latest)
             save_positions(self.positions_path, self.positions, detector.state())
-        except BaseException as exc:
-            outcome = "error" if isinstance(exc, Exception) else "interrupted"
-            self.store.finish_run(run, outcome, UNKNOWN, {}, error=str(exc) or
-                                  type(exc).__name__)
-            raise
-        counts = dict(result.status.context)
-        counts["warnings"] = warnings
-        self.store.finish_run(run, "ok" if result.exit_code == 0 else "detections",
-                              result.exit_code, counts)
+            counts = {**result.status.context, "warnings": warnings}
+            run.finish("ok" if result.exit_code == OK else "detections", result.exit_code,
+                       counts)
         return CycleResult(result, warnings)
 
     def run(self, on_cycle: Callable[[CycleResult], None], cycles: int | None = None) -> None:

@@ -16,9 +16,8 @@ from rich.markup import escape
 
 from vedette.config import Settings, data_home, load_settings
 from vedette.events import Event, Host
+from vedette.status import UNKNOWN  # also the exit code of usage and configuration errors
 from vedette.store import Store, open_store
-
-UNKNOWN = 3  # Nagios "could not run": also used for every usage and configuration error
 
 # A text, not a Path: a Path would fold the `//` of a `postgresql://` URL.
 StoreOpt = Annotated[str | None, typer.Option(

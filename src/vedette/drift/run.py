@@ -6,8 +6,6 @@ the history its baselines learn from back from the same store.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -20,16 +18,15 @@ from vedette.drift.findings import SOURCE, missing_event, run_events, run_metric
 from vedette.drift.history import History, Point
 from vedette.drift.model import ReportError, RunReport
 from vedette.events import Event, Host, Metric, Severity, utcnow
+from vedette.status import CRITICAL, OK, UNKNOWN
+from vedette.status import exit_code_for as status_exit_code
 from vedette.store import RunRecord, Store
-
-# Exit codes: the Nagios plugin contract.
-OK, WARNING, CRITICAL, UNKNOWN = 0, 1, 2, 3
+from vedette.store.runs import RecordedRun
 
 
 def exit_code_for(severity: Severity | None) -> int:
-    if severity is None or severity is Severity.INFO:
-        return OK
-    return CRITICAL if severity.rank >= Severity.HIGH.rank else WARNING
+    """Nagios exit code; a series whose worst state is informational is OK."""
+    return status_exit_code(None if severity is Severity.INFO else severity)
 
 
 @dataclass
@@ -63,18 +60,6 @@ class IngestResult:
         return UNKNOWN if self.errors and code != CRITICAL else code
 
 
-@contextmanager
-def _recorded(store: Store, name: str, host: Host, scope: list[str]) -> Iterator[RunRecord]:
-    """A run record, closed as an error (or as interrupted) if the body raises."""
-    record = store.start_run(SOURCE, name, host.name, scope)
-    try:
-        yield record
-    except BaseException as exc:
-        outcome = "error" if isinstance(exc, Exception) else "interrupted"
-        store.finish_run(record, outcome, UNKNOWN, {}, error=str(exc) or type(exc).__name__)
-        raise
-
-
 def _host_of(report: RunReport, local: Host, labels: dict[str, str]) -> Host:
     """The host the run was on; the configured labels apply when it is this host."""
     own = local.labels if report.host == local.name else {}
@@ -82,7 +67,7 @@ def _host_of(report: RunReport, local: Host, labels: dict[str, str]) -> Host:
 
 
 def _judge_and_store(report: RunReport, host: Host, history: History, store: Store,
-                     record: RunRecord, settings: DriftSettings) -> JudgedRun:
+                     record: RunRecord | None, settings: DriftSettings) -> JudgedRun:
     if history.seen(report.key):
         return JudgedRun(report, host, None)
     judgement = judge(report, host.labels, history, settings)
@@ -98,7 +83,7 @@ def _judge_and_store(report: RunReport, host: Host, history: History, store: Sto
     return judged
 
 
-def _finish(store: Store, record: RunRecord, result: IngestResult) -> None:
+def _finish(run: RecordedRun, result: IngestResult) -> None:
     counts = {"reports": len(result.runs),
               "already_ingested": sum(1 for run in result.runs if run.judgement is None),
               "findings": sum(len(run.findings) for run in result.runs),
@@ -107,8 +92,7 @@ def _finish(store: Store, record: RunRecord, result: IngestResult) -> None:
         outcome = "partial" if result.runs else "error"
     else:
         outcome = "findings" if result.exit_code else "ok"
-    store.finish_run(record, outcome, result.exit_code, counts,
-                     error="; ".join(result.errors) or None)
+    run.finish(outcome, result.exit_code, counts, error="; ".join(result.errors) or None)
 
 
 def expand(paths: list[Path]) -> list[Path]:
@@ -131,7 +115,7 @@ def ingest(paths: list[Path], tool: str, local: Host, store: Store, settings: Dr
     A file that cannot be read is reported in `errors` by name; the others are still
     ingested. Runs are judged oldest first, so a backfill of old reports learns in order."""
     labels = labels or {}
-    with _recorded(store, "ingest", local, [str(path) for path in paths]) as record:
+    with RecordedRun(store, SOURCE, "ingest", local.name, [str(path) for path in paths]) as run:
         loaded: list[RunReport] = []
         errors: list[str] = []
         for path in expand(paths):
@@ -144,22 +128,23 @@ def ingest(paths: list[Path], tool: str, local: Host, store: Store, settings: Dr
                 report.host = host_name
         history = History.from_store(store)
         runs = [_judge_and_store(report, _host_of(report, local, labels), history, store,
-                                 record, settings)
+                                 run.record, settings)
                 for report in sorted(loaded, key=lambda r: r.started)]
         result = IngestResult(runs, errors)
-        _finish(store, record, result)
+        _finish(run, result)
     return result
 
 
 def record(report: RunReport, local: Host, store: Store, settings: DriftSettings,
            labels: dict[str, str] | None = None) -> IngestResult:
     """Record a run of any tool, described on the command line."""
-    with _recorded(store, "record", local, [f"{report.tool}:{report.host}"]) as run_record:
+    with RecordedRun(store, SOURCE, "record", local.name,
+                     [f"{report.tool}:{report.host}"]) as run:
         history = History.from_store(store)
         judged = _judge_and_store(report, _host_of(report, local, labels or {}), history,
-                                  store, run_record, settings)
+                                  store, run.record, settings)
         result = IngestResult([judged], [])
-        _finish(store, run_record, result)
+        _finish(run, result)
     return result
 
 
@@ -250,18 +235,16 @@ def status(store: Store, settings: DriftSettings, host: str | None = None,
     that is overdue is recorded as a finding."""
     now = now or utcnow()
     local = local or Host(name="localhost")
-    with _recorded(store, "status", local, [host or "(all hosts)"]) as run_record:
+    with RecordedRun(store, SOURCE, "status", local.name, [host or "(all hosts)"]) as run:
         history = History.from_store(store)
         series = [_series_status(points, history, now, settings)
                   for (series_host, _), points in sorted(history.series().items())
                   if points and (host is None or series_host == host)]
         events = [missing_event(Host(name=s.host, labels=s.last.labels), s.tool, verdict)
                   for s in series for verdict in s.problems if verdict.kind == "missing"]
-        if events:
-            store.add_events(events, run_record)
         result = StatusResult(series, events, now)
-        store.finish_run(run_record, "ok" if result.exit_code == OK else "findings",
-                         result.exit_code, {"series": len(series), "missing": len(events)})
+        run.finish("ok" if result.exit_code == OK else "findings", result.exit_code,
+                   {"series": len(series), "missing": len(events)}, events)
     return result
 
 

@@ -15,9 +15,9 @@ from vedette.events import Event, Host, Metric
 from vedette.privacy.engine import Engine
 from vedette.privacy.findings import Tally, finding_event, scan_metrics, status_event
 from vedette.privacy.scan import LineFinding, Scan, ScanProblem
+from vedette.status import OK, UNKNOWN, WARNING
 from vedette.store import Store
-
-OK, WARNING, UNKNOWN = 0, 1, 3
+from vedette.store.runs import RecordedRun
 
 
 @dataclass
@@ -44,32 +44,27 @@ def scan_paths(paths: list[str], engine: Engine, host: Host, store: Store | None
                stdin: BinaryIO | None = None) -> ScanResult:
     """Scan `paths` ('-' is stdin), calling `on_finding` for each finding as it is found."""
     scope = list(paths)
-    run = store.start_run("privacy", "scan", host.name, scope) if store else None
-    started = time.monotonic()
-    scan = Scan(engine)
-    tally = Tally()
-    try:
-        for item in _each(scan.run(paths, stdin), on_finding):
-            tally.add(item)
-    except BaseException as exc:
-        if store and run:
-            outcome = "error" if isinstance(exc, Exception) else "interrupted"
-            store.finish_run(run, outcome, UNKNOWN, {"findings": tally.total},
-                             error=str(exc) or type(exc).__name__)
-        raise
-    seconds = time.monotonic() - started
-    events = [finding_event(host, group) for group in tally.groups.values()]
-    events.append(status_event(host, scope, tally, scan.files, scan.bytes, scan.problems))
-    metrics = scan_metrics(tally, scan.files, scan.bytes, seconds)
-    result = ScanResult(tally, scan.problems, scan.skipped_binary, scan.files, scan.bytes,
-                        seconds, events, metrics)
-    if store and run:
-        store.add_events(events, run)
-        store.add_metrics(metrics, run)
+    with RecordedRun(store, "privacy", "scan", host.name, scope) as run:
+        started = time.monotonic()
+        scan = Scan(engine)
+        tally = Tally()
+        try:
+            for item in _each(scan.run(paths, stdin), on_finding):
+                tally.add(item)
+        except BaseException as exc:
+            run.fail(exc, {"findings": tally.total})
+            raise
+        seconds = time.monotonic() - started
+        events = [finding_event(host, group) for group in tally.groups.values()]
+        events.append(status_event(host, scope, tally, scan.files, scan.bytes, scan.problems))
+        metrics = scan_metrics(tally, scan.files, scan.bytes, seconds)
+        result = ScanResult(tally, scan.problems, scan.skipped_binary, scan.files, scan.bytes,
+                            seconds, events, metrics)
         outcome = "error" if result.problems else ("findings" if tally.total else "ok")
-        store.finish_run(run, outcome, result.exit_code,
-                         {"files": scan.files, "bytes": scan.bytes, "findings": tally.total,
-                          "problems": len(scan.problems), "by_type": dict(tally.by_type)})
+        run.finish(outcome, result.exit_code,
+                   {"files": scan.files, "bytes": scan.bytes, "findings": tally.total,
+                    "problems": len(scan.problems), "by_type": dict(tally.by_type)},
+                   events, metrics)
     return result
 
 

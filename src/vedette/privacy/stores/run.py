@@ -24,12 +24,14 @@ from vedette.privacy.stores.postgres import (
     TableProblem,
     describe_dsn,
 )
+from vedette.status import OK, UNKNOWN, WARNING
+from vedette.store.runs import RecordedRun
 
 if TYPE_CHECKING:
     from vedette.privacy import Engine
     from vedette.store import Store
 
-OK, FOUND, UNKNOWN = 0, 1, 3
+FOUND = WARNING  # personal data found: exit 1, what a CI gate fails on
 
 
 @dataclass
@@ -61,22 +63,14 @@ def scan_database(dsn: str, engine: Engine, host: Host, store: Store | None = No
     """
     started = time.monotonic()
     scope = [describe_dsn(dsn), *(tables or ["(all tables)"])]
-    run = store.start_run(SOURCE, "scan-db", host.name, scope) if store else None
-    try:
+    with RecordedRun(store, SOURCE, "scan-db", host.name, scope) as run:
         result = _scan(dsn, engine, host, tables, sample, timeout, on_finding, scope, started)
-    except BaseException as exc:
-        if store and run:
-            outcome = "error" if isinstance(exc, Exception) else "interrupted"
-            store.finish_run(run, outcome, UNKNOWN, {}, error=str(exc) or type(exc).__name__)
-        raise
-    if store and run:
-        store.add_events(result.events, run)
-        store.add_metrics(result.metrics, run)
-        store.finish_run(run, {OK: "ok", FOUND: "found"}.get(result.exit_code, "incomplete"),
-                         result.exit_code, {"tables": result.tables, "rows": result.rows,
-                                            "findings": result.aggregate.total,
-                                            "by_type": dict(result.aggregate.by_type),
-                                            "problems": len(result.problems)})
+        run.finish({OK: "ok", FOUND: "found"}.get(result.exit_code, "incomplete"),
+                   result.exit_code, {"tables": result.tables, "rows": result.rows,
+                                      "findings": result.aggregate.total,
+                                      "by_type": dict(result.aggregate.by_type),
+                                      "problems": len(result.problems)},
+                   result.events, result.metrics)
     return result
 
 

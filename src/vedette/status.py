@@ -1,0 +1,14 @@
+"""Exit codes of checks: the Nagios plugin contract, which Sensu and the agent read too."""
+
+from __future__ import annotations
+
+from vedette.events import Severity
+
+OK, WARNING, CRITICAL, UNKNOWN = 0, 1, 2, 3  # UNKNOWN: could not run
+
+
+def exit_code_for(highest: Severity | None) -> int:
+    """The exit code of a check whose most severe finding is `highest` (None: none)."""
+    if highest is None:
+        return OK
+    return CRITICAL if highest.rank >= Severity.HIGH.rank else WARNING
