@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from vedette import __version__
 from vedette.events import Event, Host, Metric, Severity
@@ -34,10 +33,12 @@ from vedette.fim.findings import change_event, run_metrics, status_event, tamper
 from vedette.fim.inspect import Entry, Problem, pack, path_key
 from vedette.fim.policy import Policy
 from vedette.fim.scan import Batch, WorkerError, normalize_roots, scan
-from vedette.store import RunRecord, Store
+from vedette.status import CRITICAL, OK
+from vedette.status import exit_code_for as status_exit_code
+from vedette.store import Store
+from vedette.store.runs import RecordedRun
 
 # Exit codes: the Nagios plugin contract, so Sensu (or Nagios, Icinga...) can run a check.
-OK, WARNING, CRITICAL, UNKNOWN = 0, 1, 2, 3
 
 Progress = Callable[[int], None]
 
@@ -96,38 +97,6 @@ def who_am_i() -> str:
     return f"{user} (via sudo from {sudo_user})" if sudo_user and sudo_user != user else user
 
 
-class _RunLog:
-    """One run's record in the store, if there is a store: opened at the start, closed
-    exactly once with its outcome. A run that ends in an exception is closed as an error
-    (or as interrupted), so a gap in the evidence always says why."""
-
-    def __init__(self, store: Store | None, name: str, host: Host, scope: list[str]) -> None:
-        self._store = store
-        self._run: RunRecord | None = store.start_run("fim", name, host.name, scope) \
-            if store else None
-
-    def finish(self, outcome: str, exit_code: int, counts: dict[str, Any],
-               events: list[Event] | None = None, metrics: list[Metric] | None = None,
-               error: str | None = None) -> None:
-        if self._store is None or self._run is None or self._run.ended_at is not None:
-            return
-        if events:
-            self._store.add_events(events, self._run)
-        if metrics:
-            self._store.add_metrics(metrics, self._run)
-        self._store.finish_run(self._run, outcome, exit_code, counts, error=error)
-
-    def __enter__(self) -> _RunLog:
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 *rest: object) -> None:
-        if exc_type is None:
-            return
-        outcome = "error" if issubclass(exc_type, Exception) else "interrupted"
-        self.finish(outcome, UNKNOWN, {}, error=str(exc) or exc_type.__name__)
-
-
 def init(paths: list[str], db: Path, key_path: Path, policy: Policy, host: Host,
          store: Store | None = None, workers: int | None = None, force: bool = False,
          progress: Progress | None = None) -> InitResult:
@@ -140,7 +109,8 @@ def init(paths: list[str], db: Path, key_path: Path, policy: Policy, host: Host,
     shown_roots = [display_path(root) for root in roots]
     started = time.monotonic()
     problems: list[Problem] = []
-    with _RunLog(store, "init", host, shown_roots) as log, _as_fim_error(), writing(db):
+    with RecordedRun(store, "fim", "init", host.name, shown_roots) as log, _as_fim_error(), \
+            writing(db):
         if db.exists() and not force:  # again, now that no other init can be writing it
             raise FimError(f"{db}: a baseline already exists")
         key = load_key(key_path, create=True)
@@ -168,10 +138,7 @@ def _as_fim_error() -> Iterator[None]:
 
 
 def exit_code_for(changes: list[Change]) -> int:
-    highest = Severity.highest([change.severity for change in changes])
-    if highest is None:
-        return OK
-    return CRITICAL if highest.rank >= Severity.HIGH.rank else WARNING
+    return status_exit_code(Severity.highest([change.severity for change in changes]))
 
 
 def _open_verified(db: Path, key_path: Path) -> Baseline:
@@ -201,7 +168,8 @@ def check(paths: list[str], db: Path, key_path: Path, policy: Policy, host: Host
           ) -> CheckResult:
     """Compare the file system with the baseline. Raises FimError if it cannot run at all."""
     started = time.monotonic()
-    with _RunLog(store, "check", host, [str(p) for p in paths] or ["(baseline scope)"]) as log:
+    with RecordedRun(store, "fim", "check", host.name,
+                     [str(p) for p in paths] or ["(baseline scope)"]) as log:
         try:
             baseline = _open_verified(db, key_path)
         except SignatureError as exc:
@@ -209,7 +177,7 @@ def check(paths: list[str], db: Path, key_path: Path, policy: Policy, host: Host
             status = status_event(host, [], 0, [], [], False, policy.controls)
             result = CheckResult([], 0, [], [], [finding], status, [], CRITICAL,
                                  time.monotonic() - started)
-            log.finish("baseline_tampered", CRITICAL, {}, events=result.events)
+            log.finish("baseline_tampered", CRITICAL, {}, result.events)
             return result
         except BaselineError as exc:
             raise FimError(str(exc)) from exc
@@ -232,7 +200,7 @@ def check(paths: list[str], db: Path, key_path: Path, policy: Policy, host: Host
         log.finish("ok" if result.exit_code == OK else "changes", result.exit_code,
                    {k: status.context[k] for k in ("scanned", "changes", "by_severity",
                                                    "problems")},
-                   events=result.events, metrics=result.metrics)
+                   result.events, result.metrics)
     return result
 
 
@@ -243,7 +211,8 @@ def accept(paths: list[str], db: Path, key_path: Path, reason: str, policy: Poli
     audit record of who accepted what, when and why."""
     if not reason.strip():
         raise FimError("--reason must say why the changes are accepted")
-    with _RunLog(store, "accept", host, [str(p) for p in paths] or ["(baseline scope)"]) as log, \
+    with RecordedRun(store, "fim", "accept", host.name,
+                     [str(p) for p in paths] or ["(baseline scope)"]) as log, \
             _as_fim_error(), writing(db):
         key = load_key(key_path)
         with _open_verified(db, key_path) as baseline, BaselineWriter(db, key) as writer:
@@ -265,7 +234,7 @@ def accept(paths: list[str], db: Path, key_path: Path, reason: str, policy: Poli
             writer.commit()
         # Who and why go into the store too: reports show each accepted change's disposition
         # from the store alone, without the baseline file.
-        log.finish("ok", OK, {"accepted": len(changes)}, events=[
+        log.finish("ok", OK, {"accepted": len(changes)}, [
             _accepted_event(change_event(c, host), who, reason) for c in changes])
     return AcceptResult(changes, comparison.problems)
 
