@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from typing import TextIO
 
@@ -50,38 +51,53 @@ def command(name: str, cursor: str = "") -> list[str]:
     return args + [f"_COMM={program}" for program in PROGRAMS]
 
 
-def _start(name: str, cursor: str = "") -> subprocess.Popen[str]:
-    if not available():
-        raise JournalError(f"{name}: journalctl is not installed")
-    return subprocess.Popen(command(name, cursor), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, encoding="utf-8",
-                            errors="surrogateescape", stdin=subprocess.DEVNULL)
+class _Journalctl:
+    """One journalctl process printing entries on `entries`. Its errors go to a private
+    temporary file, not a second pipe: a pipe nobody reads while the entries are read could
+    fill up and stall journalctl."""
 
+    def __init__(self, name: str, cursor: str = "") -> None:
+        if not available():
+            raise JournalError(f"{name}: journalctl is not installed")
+        self.name = name
+        # Closed by close(), not by a `with`: it outlives this method.
+        self._errors = tempfile.TemporaryFile(  # noqa: SIM115
+            "w+", encoding="utf-8", errors="replace")
+        try:
+            self._process = subprocess.Popen(
+                command(name, cursor), stdout=subprocess.PIPE, stderr=self._errors, text=True,
+                encoding="utf-8", errors="surrogateescape", stdin=subprocess.DEVNULL)
+        except BaseException:
+            self._errors.close()
+            raise
+        assert self._process.stdout is not None
+        self.entries: TextIO = self._process.stdout
 
-def _finish(name: str, process: subprocess.Popen[str], stopped_early: bool) -> None:
-    if stopped_early:
-        process.kill()
-    stderr = process.stderr.read() if process.stderr else ""
-    code = process.wait()
-    for stream in (process.stdout, process.stderr):
-        if stream:
-            stream.close()
-    if code and not stopped_early:
-        reason = stderr.strip().splitlines()[-1] if stderr.strip() else f"exit code {code}"
-        raise JournalError(f"{name}: journalctl failed: {reason}")
+    def close(self, stopped_early: bool = False) -> None:
+        """Wait for journalctl (stop it if we stopped reading early); JournalError if it
+        failed."""
+        if stopped_early:
+            self._process.kill()
+        code = self._process.wait()
+        self.entries.close()
+        self._errors.seek(0)
+        errors = self._errors.read().strip()
+        self._errors.close()
+        if code and not stopped_early:
+            reason = errors.splitlines()[-1] if errors else f"exit code {code}"
+            raise JournalError(f"{self.name}: journalctl failed: {reason}")
 
 
 @contextlib.contextmanager
 def open_journal(name: str) -> Iterator[TextIO]:
     """Every entry of the journal, as journald JSON lines (for `parse` and `detect`)."""
-    process = _start(name)
-    assert process.stdout is not None
+    journalctl = _Journalctl(name)
     finished = False
     try:
-        yield process.stdout
+        yield journalctl.entries
         finished = True
     finally:
-        _finish(name, process, stopped_early=not finished)
+        journalctl.close(stopped_early=not finished)
 
 
 def read_new(name: str, positions: dict[str, Position],
@@ -89,30 +105,25 @@ def read_new(name: str, positions: dict[str, Position],
     """Entries added since the saved cursor (all of them the first time), like
     `follow.read_new` for files; an unreadable journal is a warning, not a stop."""
     position = positions.get(name) or Position(0, 0)
-    try:
-        process = _start(name, position.cursor)
-    except (JournalError, OSError) as exc:
-        return [], [str(exc)]
-    assert process.stdout is not None
+    positions[name] = position
     lines: list[str] = []
     cursor = position.cursor
-    for line in process.stdout:
-        found = _CURSOR.search(line)
-        if found is None:
-            continue  # not an entry (journalctl prints nothing else with --quiet)
-        lines.append(line.rstrip("\n"))
-        cursor = found.group(1)
-        if len(lines) >= limit:
-            break
     try:
-        _finish(name, process, stopped_early=len(lines) >= limit)
-    except JournalError as exc:
+        journalctl = _Journalctl(name, position.cursor)
+        for line in journalctl.entries:
+            found = _CURSOR.search(line)
+            if found is None:
+                continue  # not an entry (journalctl prints nothing else with --quiet)
+            lines.append(line.rstrip("\n"))
+            cursor = found.group(1)
+            if len(lines) >= limit:
+                break
+        journalctl.close(stopped_early=len(lines) >= limit)
+    except (JournalError, OSError) as exc:
         return [], [str(exc)]
     if not lines:
-        positions[name] = position
         return [], []
     chunk = Chunk(name, 0, position.line + 1, lines)
     position.line += len(lines)
     position.cursor = cursor
-    positions[name] = position
     return [chunk], []
