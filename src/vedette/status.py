@@ -5,6 +5,8 @@ from __future__ import annotations
 from vedette.events import Severity
 
 OK, WARNING, CRITICAL, UNKNOWN = 0, 1, 2, 3  # UNKNOWN: could not run
+# How a Nagios status line names each code.
+NAMES = {OK: "OK", WARNING: "WARNING", CRITICAL: "CRITICAL", UNKNOWN: "UNKNOWN"}
 
 
 def exit_code_for(highest: Severity | None) -> int:

@@ -9,6 +9,7 @@ import typer
 
 from vedette.cli.context import UNKNOWN, fail, state
 from vedette.pipeline.sinks.metricformats import MetricsFormat
+from vedette.status import NAMES
 
 if TYPE_CHECKING:
     from vedette.pipeline.checks import CheckOutcome
@@ -16,7 +17,6 @@ if TYPE_CHECKING:
 app = typer.Typer(help="Run the configured checks on their schedules and deliver what they find.")
 
 
-STATUS_NAMES = {0: "OK", 1: "WARNING", 2: "CRITICAL", 3: "UNKNOWN"}
 
 
 @app.callback(invoke_without_command=True)
@@ -73,9 +73,9 @@ def _print_check_result(outcomes: list[CheckOutcome], status: int, fmt: MetricsF
     from vedette.events import Metric
     from vedette.pipeline.sinks.metricformats import render
 
-    parts = [f"{o.check.name} {STATUS_NAMES.get(o.status, 'UNKNOWN').lower()}" for o in outcomes]
+    parts = [f"{o.check.name} {NAMES.get(o.status, 'UNKNOWN').lower()}" for o in outcomes]
     # No '|' in the text: Sensu splits the perfdata on it.
-    line = f"VEDETTE {STATUS_NAMES[status]} - " + ", ".join(parts).replace("|", "/")
+    line = f"VEDETTE {NAMES[status]} - " + ", ".join(parts).replace("|", "/")
     metrics = [r for o in outcomes for r in o.records if isinstance(r, Metric)]
     lines = render(metrics, fmt)
     if fmt is MetricsFormat.NAGIOS_PERFDATA:

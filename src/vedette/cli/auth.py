@@ -21,6 +21,7 @@ from vedette.cli.context import (
     stderr,
     stdout,
 )
+from vedette.status import NAMES
 
 if TYPE_CHECKING:
     from vedette.auth.run import CheckResult
@@ -190,7 +191,7 @@ def _render_jsonl(result: CheckResult) -> None:
 
 
 def nagios_line(result: CheckResult) -> str:
-    label = {0: "OK", 1: "WARNING", 2: "CRITICAL"}[result.exit_code]
+    label = NAMES[result.exit_code]
     context = result.status.context
     return (f"AUTH {label} - {result.status.summary} | failures={context['failures']};;;0 "
             f"successes={context['successes']};;;0 sources={context['sources']};;;0 "

@@ -28,6 +28,7 @@ from vedette.fim.baseline import Baseline, BaselineError, default_key_path
 from vedette.fim.compare import display_path
 from vedette.fim.policy import Policy, load_policy
 from vedette.fim.run import CheckResult, FimError
+from vedette.status import NAMES
 from vedette.store import StoreError
 
 app = typer.Typer(help="File integrity monitoring: detect unplanned changes to files.",
@@ -254,7 +255,7 @@ def _render_jsonl(result: CheckResult) -> None:
 
 
 def nagios_line(result: CheckResult) -> str:
-    label = {0: "OK", 1: "WARNING", 2: "CRITICAL"}[result.exit_code]
+    label = NAMES[result.exit_code]
     context = result.status.context
     if not context["baseline_verified"]:
         return f"FIM CRITICAL - {result.findings[0].summary}"
