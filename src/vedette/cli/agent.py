@@ -17,8 +17,6 @@ if TYPE_CHECKING:
 app = typer.Typer(help="Run the configured checks on their schedules and deliver what they find.")
 
 
-
-
 @app.callback(invoke_without_command=True)
 def agent(
     once: Annotated[bool, typer.Option(
