@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
-from vedette import config
-from vedette.config import ConfigError, Settings, data_home, load_settings
+from vedette import home
+from vedette.config import ConfigError, Settings, load_settings
+from vedette.home import data_home
 
 
 def _yaml(tmp_path: Path, text: str | bytes, name: str = "vedette.yaml") -> Path:
@@ -159,4 +160,4 @@ def test_data_home_without_vedette_home(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.delenv("XDG_DATA_HOME")
     monkeypatch.setenv("HOME", str(tmp_path / "user"))
     assert data_home() == tmp_path / "user" / ".local" / "share" / "vedette"
-    assert config.ENV_HOME == "VEDETTE_HOME" and config.ENV_CONFIG == "VEDETTE_CONFIG"
+    assert home.ENV_HOME == "VEDETTE_HOME" and home.ENV_CONFIG == "VEDETTE_CONFIG"

@@ -14,11 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from vedette.auth.config import AuthSettings
 from vedette.drift.config import DriftSettings
+from vedette.home import ENV_CONFIG, ENV_HOME, data_home  # noqa: F401 - where they used to be
 from vedette.privacy.config import PrivacySettings
-
-ENV_CONFIG = "VEDETTE_CONFIG"
-ENV_HOME = "VEDETTE_HOME"
-
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -59,16 +56,6 @@ class Settings(_Section):
     # Validated by vedette.pipeline.settings when the agent starts: its model (every sink's
     # settings) would cost every other command tens of milliseconds of start-up.
     agent: dict[str, Any] = Field(default_factory=dict)
-
-
-def data_home() -> Path:
-    """Where Vedette keeps its state when the configuration does not say."""
-    if os.environ.get(ENV_HOME):
-        return Path(os.environ[ENV_HOME])
-    if os.geteuid() == 0:
-        return Path("/var/lib/vedette")
-    xdg = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(xdg) / "vedette"
 
 
 def load_yaml(path: Path) -> tuple[Any, yaml.Node | None]:

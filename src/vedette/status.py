@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from vedette.events import Severity
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # imported when used: the exit codes alone must not load the event model
+    from vedette.events import Severity
 
 OK, WARNING, CRITICAL, UNKNOWN = 0, 1, 2, 3  # UNKNOWN: could not run
 # How a Nagios status line names each code.
@@ -11,6 +14,8 @@ NAMES = {OK: "OK", WARNING: "WARNING", CRITICAL: "CRITICAL", UNKNOWN: "UNKNOWN"}
 
 def exit_code_for(highest: Severity | None) -> int:
     """The exit code of a check whose most severe finding is `highest` (None: none)."""
+    from vedette.events import Severity as Severities
+
     if highest is None:
         return OK
-    return CRITICAL if highest.rank >= Severity.HIGH.rank else WARNING
+    return CRITICAL if highest.rank >= Severities.HIGH.rank else WARNING

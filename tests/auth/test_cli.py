@@ -45,6 +45,21 @@ def test_parse_reads_stdin(tmp_path: Path) -> None:
     assert len(result.stdout.splitlines()) == 28
 
 
+def test_parse_reads_the_time_zone_from_the_configuration(tmp_path: Path) -> None:
+    log = tmp_path / "auth.log"
+    log.write_text("Mar  7 18:00:00 web sshd[1]: Failed password for root from 203.0.113.5 "
+                   "port 4000 ssh2\n")
+    config = tmp_path / "vedette.yaml"
+    config.write_text("auth:\n  timezone: Asia/Tokyo\n")
+    result = vedette("--config", config, "auth", "parse", log, home=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["time"].endswith("T09:00:00+00:00")  # 18:00 in Tokyo
+    config.write_text("auth:\n  timezone: Mars/Olympus\n")
+    result = vedette("--config", config, "auth", "parse", log, home=tmp_path)
+    assert result.returncode == 3
+    assert "unknown time zone 'Mars/Olympus'" in result.stderr
+
+
 def test_parse_of_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:
     result = vedette("auth", "parse", tmp_path / "nope.log", home=tmp_path)
     assert result.returncode == 3

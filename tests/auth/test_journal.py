@@ -110,10 +110,10 @@ def test_an_unreadable_journal_is_a_clear_error_for_detect(tmp_path: Path) -> No
 
 def test_default_logs_fall_back_to_the_journal_without_syslog_files(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from vedette.auth import sources
+    from vedette.auth import config, sources
 
     missing = [str(tmp_path / "auth.log"), str(tmp_path / "secure")]
-    monkeypatch.setattr(sources, "DEFAULT_LOGS", missing)
+    monkeypatch.setattr(config, "DEFAULT_LOGS", missing)
     monkeypatch.setattr(journal, "available", lambda: True)
     assert sources.default_logs(missing) == ["journal"]
     (tmp_path / "auth.log").write_text("")

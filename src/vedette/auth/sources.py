@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Protocol, TextIO
 
 from vedette.auth import journal
-from vedette.auth.config import DEFAULT_LOGS
 from vedette.auth.parsers import LogParser
 from vedette.auth.records import AuthRecord
 from vedette.auth.timestamps import Clock
@@ -82,6 +81,8 @@ def default_logs(configured: list[str]) -> list[str]:
     """The logs to read when none are named on the command line: the configured ones; but
     when that is the built-in list and none of its files exists (a host without a syslog
     daemon), the systemd journal."""
+    from vedette.auth.config import DEFAULT_LOGS  # here: `parse` needs no settings models
+
     if configured == DEFAULT_LOGS and not any(Path(name).exists() for name in configured) \
             and journal.available():
         return [journal.JOURNAL]

@@ -81,13 +81,19 @@ def parse(
     service wrote about it; other lines are not printed.
     """
     from vedette.auth.records import JsonLines
-    from vedette.auth.run import zone_of
-    from vedette.auth.sources import read_records
+    from vedette.auth.sources import SourceError, read_records
 
+    # Only the time zone comes from the settings: without a configuration file there is
+    # none to read, and the settings models are not loaded at all (start-up counts here).
+    zone = None
+    if state.configured:
+        from vedette.auth.run import zone_of
+
+        with _guard():
+            zone = zone_of(state.settings.auth)
     write = sys.stdout.write
     to_json_line = JsonLines().line
-    with _guard():
-        zone = zone_of(state.settings.auth)
+    try:
         for name in logs:
             batch: list[str] = []
             for record in read_records(name, zone, traces=False):
@@ -96,6 +102,8 @@ def parse(
                     write("".join(batch))
                     batch.clear()
             write("".join(batch))
+    except SourceError as exc:
+        fail(str(exc))
     sys.stdout.flush()
 
 
@@ -146,7 +154,7 @@ def watch(
     is recorded in the store as a run."""
     from vedette.auth.sources import default_logs
     from vedette.auth.watch import CycleResult, Watcher
-    from vedette.config import data_home
+    from vedette.home import data_home
 
     settings = state.settings.auth
     names = logs or default_logs(settings.logs)

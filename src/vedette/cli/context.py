@@ -8,16 +8,21 @@ import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
-from vedette.config import Settings, data_home, load_settings
-from vedette.events import Event, Host
+from vedette.home import data_home
 from vedette.status import UNKNOWN  # also the exit code of usage and configuration errors
-from vedette.store import Store, open_store
+
+# Imported where used: a command that needs neither settings nor events (`vedette auth
+# parse` without a configuration file) starts without loading their models.
+if TYPE_CHECKING:
+    from vedette.config import Settings
+    from vedette.events import Event, Host
+    from vedette.store import Store
 
 # A text, not a Path: a Path would fold the `//` of a `postgresql://` URL.
 StoreOpt = Annotated[str | None, typer.Option(
@@ -36,14 +41,26 @@ class AppState:
     @property
     def settings(self) -> Settings:
         if self._settings is None:
+            from vedette.config import load_settings
+
             self._settings = load_settings(self.config_path)
         return self._settings
 
+    @property
+    def configured(self) -> bool:
+        """Whether a configuration file is read (--config or $VEDETTE_CONFIG); without
+        one, every setting has its default."""
+        return self.config_path is not None
+
     def host(self) -> Host:
+        from vedette.events import Host
+
         section = self.settings.host
         return Host(name=section.name or socket.gethostname(), labels=section.labels)
 
     def store(self, override: str | Path | None = None) -> Store:
+        from vedette.store import open_store
+
         path = override or self.settings.store.path or data_home() / "store.db"
         return open_store(path)
 

@@ -22,12 +22,13 @@ from vedette.cli.context import (
     stderr,
     stdout,
 )
-from vedette.config import ConfigError, data_home
+from vedette.config import ConfigError
 from vedette.fim import run
 from vedette.fim.baseline import Baseline, BaselineError, default_key_path
 from vedette.fim.compare import display_path
 from vedette.fim.policy import Policy, load_policy
 from vedette.fim.run import CheckResult, FimError
+from vedette.home import data_home
 from vedette.status import NAMES
 from vedette.store import StoreError
 

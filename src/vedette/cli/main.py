@@ -12,7 +12,7 @@ import typer
 
 from vedette import __version__
 from vedette.cli.context import UNKNOWN, state, stderr
-from vedette.config import ENV_CONFIG
+from vedette.home import ENV_CONFIG
 
 app = typer.Typer(
     name="vedette",

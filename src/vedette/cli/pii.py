@@ -38,7 +38,8 @@ KeyOpt = Annotated[Path | None, typer.Option(
 
 def load_engine(policy: Path | None, region: str | None, key_file: Path | None) -> Engine:
     """The engine for the options, falling back on the `privacy:` settings, then defaults."""
-    from vedette.config import ConfigError, data_home
+    from vedette.config import ConfigError
+    from vedette.home import data_home
     from vedette.privacy import Engine, EngineError, load_policy
     from vedette.privacy.keys import KEY_FILE_NAME, DeploymentKeyError, load_deployment_key
 
