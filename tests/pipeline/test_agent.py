@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import sys
 import threading
 import time
@@ -171,6 +172,64 @@ def test_timeouts_kill_the_check_and_concurrency_is_bounded(tmp_path: Path,
     assert all(by_name[f"c{n}"].status == OK for n in range(4))
     # 5 checks, 2 at a time: at least 3 rounds; the 30 s one was killed at 1 s.
     assert 1.2 < elapsed < 20
+
+
+def test_a_real_check_killed_at_its_timeout_is_recorded_as_timeout_and_unknown(
+        tmp_path: Path) -> None:
+    # `auth detect` of a named pipe nobody writes to: the check starts its run in the
+    # store, then waits for the first line for ever.
+    pipe = tmp_path / "auth.log"
+    os.mkfifo(pipe)
+    out = tmp_path / "out.jsonl"
+    config = write_config(tmp_path / "v.yaml", tmp_path, {
+        "checks": [{"name": "ssh", "type": "auth", "args": ["detect", str(pipe)],
+                    "timeout": "3s"}],
+        "sinks": [{"type": "jsonl", "path": str(out)}]})
+    started = time.monotonic()
+    result = vedette("-c", config, "agent", "--once")
+    assert result.returncode == UNKNOWN, result.stderr
+    assert time.monotonic() - started < 30
+    with open_store(tmp_path / "store.db") as store:
+        (run,) = store.runs(source="auth")
+    assert (run.outcome, run.exit_code, run.error) == ("timeout", UNKNOWN, "timed out after 3 s")
+    assert run.ended_at is not None and run.ended_at >= run.started_at
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    (problem,) = [r for r in records if r.get("kind") == "finding"]
+    assert problem["summary"] == "check ssh could not run: timed out after 3 s"
+
+
+DIES = """
+import os, signal, sys
+from vedette.store import open_store
+open_store(sys.argv[1]).start_run("fim", "check", "h", [])
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_a_check_killed_by_a_signal_is_recorded_as_interrupted(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(checks.RUNNERS, "dies", Runner(
+        "file_system_activity", lambda check, config: [sys.executable, "-c", DIES,
+                                                       *check.args]))
+    store_path = tmp_path / "store.db"
+    settings = Settings.model_validate({"host": {"name": "h"},
+                                        "store": {"path": str(store_path)}})
+    with open_store(store_path) as store:  # a run of another process is left alone
+        other = store.start_run("fim", "check", "h", [])
+    agent = Agent(settings, AgentSettings.model_validate({
+        "state_dir": str(tmp_path / "state"),
+        "checks": [{"name": "oom", "type": "dies", "args": [str(store_path)]}]}), None)
+    try:
+        (outcome,) = agent.run_once()
+    finally:
+        agent.close()
+    assert outcome.status == UNKNOWN
+    with open_store(store_path) as store:
+        runs = {run.id: run for run in store.runs()}
+    assert runs.pop(other.id).outcome == "running"
+    (killed,) = runs.values()
+    assert (killed.outcome, killed.exit_code) == ("interrupted", UNKNOWN)
+    assert killed.pid not in (None, os.getpid())
 
 
 def test_the_scheduler_runs_checks_on_their_intervals(tmp_path: Path, sleeper: None) -> None:

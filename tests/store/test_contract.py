@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -41,6 +42,9 @@ def test_runs_record_start_finish_outcome_and_counts(any_store: Store) -> None:
     assert stored.ended_at is not None and stored.ended_at >= stored.started_at
     other = any_store.start_run("pii", "scan", "h1", [])
     assert [r.id for r in any_store.runs(source="pii")] == [other.id]
+    # Each run names the process that recorded it (whoever kills it can close its run).
+    assert run.pid == other.pid == os.getpid()
+    assert [r.pid for r in any_store.runs()] == [os.getpid(), os.getpid()]
     assert any_store.runs(since=datetime.now(UTC) + timedelta(hours=1)) == []
 
 

@@ -38,6 +38,7 @@ from vedette.store import StoreError, open_store
 log = logging.getLogger("vedette.agent")
 
 HOUSEKEEPING_EVERY = 3600.0  # seconds between retention runs
+CLOCK_SLACK = timedelta(minutes=5)
 
 
 class Pipeline:
@@ -155,6 +156,8 @@ class Agent:
 
     def run_check(self, check: CheckSettings) -> CheckOutcome:
         outcome = run_check(check, self.config_path, self.host)
+        if outcome.killed is not None:
+            self._close_killed_runs(outcome)
         if self._stopping.is_set():  # killed because the agent stops: not a failure to report
             return outcome
         spooled = self.pipeline.put(outcome.records)
@@ -223,6 +226,31 @@ class Agent:
                 stop.set()
                 checks.stop_all()
 
+    def _close_killed_runs(self, outcome: CheckOutcome) -> None:
+        """A check killed at its timeout (or by a signal) could not record how its run
+        ended: record it as `timeout` (or `interrupted`), exit code 3, in the local store
+        where the check records its runs, so the evidence says why the run stopped instead
+        of showing it running for ever."""
+        killed = outcome.killed
+        assert killed is not None
+        outcome_name = killed.outcome
+        # The run was started by the killed process itself, after `started_at`; a few
+        # minutes of slack for a PostgreSQL server whose clock differs from this host's.
+        since = killed.started_at - CLOCK_SLACK
+        try:
+            with open_store(self._local_store()) as store:
+                for run in store.runs(since=since):
+                    if run.pid == killed.pid and run.host == self.host.name \
+                            and run.outcome == "running":
+                        store.finish_run(run, outcome_name, checks.UNKNOWN, run.counts,
+                                         error=outcome.error)
+        except StoreError as exc:
+            log.warning("check %s: cannot record its run as %s: %s", outcome.check.name,
+                        outcome_name, exc)
+
+    def _local_store(self) -> Path | str:
+        return self.settings.store.path or data_home() / "store.db"
+
     def _next_interval(self, check: CheckSettings) -> float:
         spread = self.config.jitter / 2
         return check.interval * random.uniform(1 - spread, 1 + spread)
@@ -231,7 +259,7 @@ class Agent:
         """Retention: prune the local store of what is older than `retention`."""
         if self.config.retention is None:
             return
-        location = self.settings.store.path or data_home() / "store.db"
+        location = self._local_store()
         before = utcnow() - timedelta(seconds=self.config.retention)
         try:
             with open_store(location) as store:

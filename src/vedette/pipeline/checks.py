@@ -22,6 +22,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -46,6 +47,16 @@ class CheckOutcome:
     records: list[Record] = field(default_factory=list)
     error: str | None = None
     seconds: float = 0.0
+    # Set when the check's process was killed (at its timeout, or by a signal): it could
+    # not record how its run ended, so the agent does.
+    killed: KilledCheck | None = None
+
+
+@dataclass(frozen=True)
+class KilledCheck:
+    pid: int
+    started_at: datetime
+    outcome: str  # what to record: `timeout`, or `interrupted` (killed by a signal)
 
 
 @dataclass(frozen=True)
@@ -90,7 +101,7 @@ def stop_all() -> None:
 def run_check(check: CheckSettings, config: Path | None, host: Host) -> CheckOutcome:
     """Run one check to completion or to its timeout; never raises for the check's sake."""
     runner = RUNNERS[check.type]
-    started = time.monotonic()
+    started, started_at = time.monotonic(), utcnow()
     try:
         process = subprocess.Popen(runner.argv(check, config), stdout=subprocess.PIPE,
                                    stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
@@ -104,7 +115,9 @@ def run_check(check: CheckSettings, config: Path | None, host: Host) -> CheckOut
         stdout, stderr = process.communicate(timeout=check.timeout)
     except subprocess.TimeoutExpired:
         _kill_group(process)
-        return _failed(check, host, runner, f"timed out after {check.timeout:g} s", started)
+        outcome = _failed(check, host, runner, f"timed out after {check.timeout:g} s", started)
+        outcome.killed = KilledCheck(process.pid, started_at, "timeout")
+        return outcome
     finally:
         with _running_lock:
             _running.discard(process)
@@ -119,7 +132,10 @@ def run_check(check: CheckSettings, config: Path | None, host: Host) -> CheckOut
                            f"{str(exc).splitlines()[0]}", started)
     if process.returncode not in (OK, WARNING, CRITICAL):
         reason = (stderr.strip().splitlines() or [f"exit status {process.returncode}"])[-1]
-        return _failed(check, host, runner, reason, started, records)
+        outcome = _failed(check, host, runner, reason, started, records)
+        if process.returncode < 0:  # killed by a signal: the agent stopping, the OOM killer
+            outcome.killed = KilledCheck(process.pid, started_at, "interrupted")
+        return outcome
     outcome = CheckOutcome(check, process.returncode, records,
                            seconds=time.monotonic() - started)
     outcome.records += run_metrics(outcome)

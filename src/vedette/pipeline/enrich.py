@@ -16,9 +16,13 @@ class Enricher:
 
     def __call__(self, record: Record) -> Record:
         if isinstance(record, Event):
-            if record.host == self.host:  # the usual case: the check ran with the same settings
+            host = record.host
+            # The usual case: the check ran with the same settings. Compared field by field:
+            # cheaper than the model's equality, once per record.
+            if host is self.host or (host.name == self.host.name
+                                     and host.labels == self.host.labels):
                 return record
-            labels = {**self.host.labels, **record.host.labels}
+            labels = {**self.host.labels, **host.labels}
             return record.model_copy(update={"host": Host(name=self.host.name, labels=labels)})
         if isinstance(record, Metric):
             return record.model_copy(update={"labels": {**self._metric_labels, **record.labels}})

@@ -22,6 +22,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import os
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -81,21 +82,24 @@ class Filter:
             return [*self._clear(record), record]
         if record.kind != "finding":
             return [record]
-        return [record] if self._forward(record, utcnow()) else []
+        return [record] if self._forward(record) else []
 
-    def _forward(self, event: Event, now: datetime) -> bool:
-        state = self._open.get(event.dedup_key)
+    def _forward(self, event: Event) -> bool:
+        key = event.dedup_key
+        state = self._open.get(key)
         if state is None:
-            state = self._open[event.dedup_key] = _Open(event.source, 0, None, None)
-        seen = self._seen.setdefault(event.source, set())
-        if event.dedup_key not in seen:  # one occurrence per run, however often reported
-            seen.add(event.dedup_key)
+            state = self._open[key] = _Open(event.source, 0, None, None)
+        seen = self._seen.get(event.source)
+        if seen is None:
+            seen = self._seen[event.source] = set()
+        if key not in seen:  # one occurrence per run, however often reported
+            seen.add(key)
             state.count += 1
         if (_RANKS[event.severity] < self._min_rank or state.count < self.occurrences
-                or any(silence.matches(event, now) for silence in self.silences)):
+                or (self.silences and self._silenced(event))):
             self.dropped += 1
             return False
-        moment = now.timestamp()
+        moment = time.time()
         if state.forwarded_at is not None and (
                 self.repeat_after is None
                 or moment - state.forwarded_at < self.repeat_after.total_seconds()):
@@ -103,6 +107,10 @@ class Filter:
             return False
         state.forwarded_at, state.event = moment, event
         return True
+
+    def _silenced(self, event: Event) -> bool:
+        now = utcnow()
+        return any(silence.matches(event, now) for silence in self.silences)
 
     def _clear(self, status: Event) -> list[Event]:
         seen = self._seen.pop(status.source, set())

@@ -6,6 +6,8 @@ the configured privacy policy says; metric samples carry no free text and pass u
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -49,16 +51,49 @@ def load_engine(policy: Path | None, key_file: Path | None, create_key: bool = F
 
 
 class Redactor:
-    def __init__(self, engine: Engine) -> None:
+    """Redacts every event's summary, context, observables and `dedup_key`.
+
+    The same strings come back run after run (a finding is reported until it clears; an
+    address attacks many times; context values such as `modified` repeat in every event),
+    and the engine is costly (tens to hundreds of µs a string), so the result for each
+    (field, text) is kept in a bounded least-recently-used cache. That is exact: the engine
+    gives the same output for the same input and key. It is off when the policy encrypts
+    a type, because encryption is randomized on purpose (one value, a new token each time).
+    """
+
+    def __init__(self, engine: Engine, cache_size: int = 65_536) -> None:
+        from vedette.privacy.transforms import Transform  # loaded with the engine
+
         self.engine = engine
+        randomized = any(engine.policy.transform_for(entity).transform is Transform.ENCRYPT
+                         for entity in engine.policy.enabled_types)
+        self._text: Callable[[str, str | None], str] = (
+            engine.redact if randomized else lru_cache(maxsize=cache_size)(engine.redact))
 
     def __call__(self, record: Record) -> Record:
         if not isinstance(record, Event):
             return record
         update: dict[str, Any] = {
-            "summary": self.engine.redact(record.summary, key_name="summary"),
-            "context": self.engine.redact_value(record.context),
-            "observables": self.engine.redact_value(record.observables),
-            "dedup_key": self.engine.redact(record.dedup_key, key_name="dedup_key"),
+            "summary": self._text(record.summary, "summary"),
+            "context": self._value(record.context, None),
+            "observables": self._value(record.observables, None),
+            "dedup_key": self._text(record.dedup_key, "dedup_key"),
         }
         return record.model_copy(update=update)
+
+    def _value(self, value: object, key_name: str | None) -> object:
+        """`Engine.redact_value`, walked here so that each string goes through the cache:
+        mappings keep their keys (a key names its values' field: `attributes.owner`), lists
+        their order, numbers come back as text only when they held personal data."""
+        if isinstance(value, str):
+            return self._text(value, key_name)
+        if isinstance(value, dict):
+            return {key: self._value(item, f"{key_name}.{key}" if key_name else str(key))
+                    for key, item in value.items()}
+        if isinstance(value, list | tuple):
+            return [self._value(item, key_name) for item in value]
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            text = str(value)
+            redacted = self._text(text, key_name)
+            return value if redacted == text else redacted
+        return value

@@ -25,11 +25,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from vedette.pipeline.items import Item, decode, encode
+from vedette.pipeline.items import Item, decode, encode_parts
 
 _HEADER = struct.Struct(">II")  # payload length, CRC32 of the payload
 _SEGMENT = re.compile(r"^seg-(\d{12})\.log$")
 _SINK_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+_READ_BUFFER = 2**20  # bytes read from a segment at a time by a sink catching up
 
 
 class SpoolError(Exception):
@@ -137,11 +138,16 @@ class Spool:
         """Write `items` durably; returns once they are on disk."""
         if not items:
             return
-        frames = []
+        parts: list[bytes] = []
+        sizes: list[int] = []
         for item in items:
-            payload = encode(item)
-            frames.append(_HEADER.pack(len(payload), zlib.crc32(payload)) + payload)
-        data = b"".join(frames)
+            # The frame in three pieces, joined once for the whole batch: the record's JSON
+            # (most of the bytes) is never copied on its own.
+            prefix, body = encode_parts(item)
+            length = len(prefix) + len(body)
+            parts += (_HEADER.pack(length, zlib.crc32(body, zlib.crc32(prefix))), prefix, body)
+            sizes.append(_HEADER.size + length)
+        data = b"".join(parts)
         with self._lock:
             if self._sizes[self._active] and \
                     self._sizes[self._active] + len(data) > self.segment_bytes:
@@ -150,11 +156,12 @@ class Spool:
             os.fsync(self._fd)
             offset = self._sizes[self._active]
             self._sizes[self._active] += len(data)
-            for item, frame in zip(items, frames, strict=True):
+            active, recent = self._active, self._recent
+            for item, size in zip(items, sizes, strict=True):
                 # Plain tuples: equal to (and hashed like) Positions, cheaper to make.
-                start = (self._active, offset)
-                offset += len(frame)
-                self._recent[start] = (item, (self._active, offset))  # type: ignore[index]
+                end = (active, offset + size)
+                recent[(active, offset)] = (item, end)  # type: ignore[index]
+                offset += size
             while len(self._recent) > self.max_cached:
                 self._recent.popitem(last=False)
             self._enforce_bound()
@@ -226,21 +233,37 @@ class Spool:
                     position = Position(number + 1, 0)
                 continue
             try:
-                with open(self.directory / _name(number), "rb") as handle:
-                    handle.seek(offset)
-                    data = handle.read(end - offset)
+                read, damaged, at = self._read_frames(number, offset, end, limit - len(items))
             except FileNotFoundError:  # dropped by the size bound while we were reading
                 position = Position(number + 1, 0)
                 continue
-            at = 0
-            while at + _HEADER.size <= len(data) and len(items) < limit:
-                length, crc = _HEADER.unpack_from(data, at)
-                payload = data[at + _HEADER.size:at + _HEADER.size + length]
-                at += _HEADER.size + length
-                if len(payload) != length:
+            items += read
+            skipped += damaged
+            position = Position(number, at)
+            if at >= end and number < max(segments):
+                position = Position(number + 1, 0)
+        return Batch(items, cursor, position, skipped)
+
+    def _read_frames(self, number: int, offset: int, end: int, limit: int
+                     ) -> tuple[list[Item], int, int]:
+        """Up to `limit` records of segment `number` from `offset` (before `end`): the
+        records, how many frames were damaged, and where the next frame starts. Only what
+        the batch needs is read, not the rest of the segment: a sink far behind reads each
+        record once."""
+        items: list[Item] = []
+        skipped = 0
+        at = offset
+        with open(self.directory / _name(number), "rb", buffering=_READ_BUFFER) as handle:
+            handle.seek(offset)
+            while at + _HEADER.size <= end and len(items) < limit:
+                header = handle.read(_HEADER.size)
+                length, crc = _HEADER.unpack(header) if len(header) == _HEADER.size else (-1, 0)
+                payload = handle.read(length) if length >= 0 else b""
+                if len(payload) != length or at + _HEADER.size + length > end:
                     skipped += 1  # a damaged length: the rest of this segment is unreadable
-                    at = len(data)
+                    at = end
                     break
+                at += _HEADER.size + length
                 if zlib.crc32(payload) != crc:
                     skipped += 1  # damaged on disk: this frame only
                     continue
@@ -248,10 +271,7 @@ class Spool:
                     items.append(decode(payload))
                 except ValueError:
                     skipped += 1
-            position = Position(number, offset + at)
-            if offset + at >= end and number < max(segments):
-                position = Position(number + 1, 0)
-        return Batch(items, cursor, position, skipped)
+        return items, skipped, at
 
     def _cached(self, cursor: Position, limit: int) -> Batch | None:
         """The batch from memory, if the records at `cursor` are still there."""

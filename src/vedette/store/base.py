@@ -31,6 +31,9 @@ class RunRecord:
     exit_code: int | None = None
     counts: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
+    # The process that recorded the run: whoever kills it (the agent, at a check's timeout)
+    # can then close the run it left open.
+    pid: int | None = None
 
 
 @dataclass(frozen=True)

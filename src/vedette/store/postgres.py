@@ -7,6 +7,7 @@ Vedette then creates that schema if needed and keeps its tables there.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
@@ -74,6 +75,10 @@ MIGRATIONS: list[str] = [
     CREATE INDEX metrics_name_time ON metrics (name, time);
     CREATE INDEX metrics_time ON metrics (time);
     """,
+    # The process that recorded a run, so that a run it could not finish can be closed.
+    """
+    ALTER TABLE runs ADD COLUMN pid INTEGER;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -140,12 +145,13 @@ class PostgresStore(Store):
                 self._db.execute("UPDATE vedette_schema SET version = %s", (SCHEMA_VERSION,))
 
     def start_run(self, source: str, name: str, host: str, scope: list[str]) -> RunRecord:
+        pid = os.getpid()
         (run_id, started_at), = self._db.execute(
-            "INSERT INTO runs (source, name, host, started_at, scope, outcome) "
-            "VALUES (%s, %s, %s, now(), %s, 'running') RETURNING id, started_at",
-            (source, name, host, Jsonb(scope))).fetchall()
+            "INSERT INTO runs (source, name, host, started_at, scope, outcome, pid) "
+            "VALUES (%s, %s, %s, now(), %s, 'running', %s) RETURNING id, started_at",
+            (source, name, host, Jsonb(scope), pid)).fetchall()
         return RunRecord(id=run_id, source=source, name=name, host=host,
-                         started_at=started_at, scope=scope)
+                         started_at=started_at, scope=scope, pid=pid)
 
     def finish_run(self, run: RunRecord, outcome: str, exit_code: int,
                    counts: dict[str, Any], error: str | None = None) -> None:
@@ -211,12 +217,12 @@ class PostgresStore(Store):
 
     def runs(self, source: str | None = None, since: datetime | None = None) -> list[RunRecord]:
         query, params = _where("SELECT id, source, name, host, started_at, scope, ended_at, "
-                               "outcome, exit_code, counts, error FROM runs",
+                               "outcome, exit_code, counts, error, pid FROM runs",
                                source=source, started_at=since)
         rows = self._db.execute(query + " ORDER BY id", params).fetchall()  # type: ignore[arg-type]
         return [RunRecord(id=r[0], source=r[1], name=r[2], host=r[3], started_at=r[4],
                           scope=r[5], ended_at=r[6], outcome=r[7], exit_code=r[8],
-                          counts=r[9], error=r[10]) for r in rows]
+                          counts=r[9], error=r[10], pid=r[11]) for r in rows]
 
     def events(self, source: str | None = None, since: datetime | None = None,
                run_id: int | None = None) -> Iterator[Event]:

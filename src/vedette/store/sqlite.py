@@ -72,6 +72,10 @@ MIGRATIONS: list[str] = [
     CREATE INDEX events_time ON events (time);
     CREATE INDEX metrics_time ON metrics (time);
     """,
+    # The process that recorded a run, so that a run it could not finish can be closed.
+    """
+    ALTER TABLE runs ADD COLUMN pid INTEGER;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -122,11 +126,11 @@ class SQLiteStore(Store):
 
     def start_run(self, source: str, name: str, host: str, scope: list[str]) -> RunRecord:
         run = RunRecord(id=0, source=source, name=name, host=host,
-                        started_at=datetime.now(UTC), scope=scope)
+                        started_at=datetime.now(UTC), scope=scope, pid=os.getpid())
         cursor = self._db.execute(
-            "INSERT INTO runs (source, name, host, started_at, scope, outcome) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (source, name, host, _iso(run.started_at), json.dumps(scope), run.outcome))
+            "INSERT INTO runs (source, name, host, started_at, scope, outcome, pid) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (source, name, host, _iso(run.started_at), json.dumps(scope), run.outcome, run.pid))
         run.id = int(cursor.lastrowid or 0)
         return run
 
@@ -192,7 +196,7 @@ class SQLiteStore(Store):
             started_at=datetime.fromisoformat(row["started_at"]), scope=json.loads(row["scope"]),
             ended_at=datetime.fromisoformat(row["ended_at"]) if row["ended_at"] else None,
             outcome=row["outcome"], exit_code=row["exit_code"], counts=json.loads(row["counts"]),
-            error=row["error"]) for row in rows]
+            error=row["error"], pid=row["pid"]) for row in rows]
 
     def events(self, source: str | None = None, since: datetime | None = None,
                run_id: int | None = None) -> Iterator[Event]:

@@ -11,7 +11,12 @@ from tests.pipeline.conftest import Receiver, Reply, Request, finding, items, ok
 from vedette.events import Severity
 from vedette.pipeline.filters import Filter
 from vedette.pipeline.sinks.base import RetryableError, SinkConfigError
-from vedette.pipeline.sinks.pagerduty import MAX_DEDUP_KEY, MAX_SUMMARY, PagerDutySettings
+from vedette.pipeline.sinks.pagerduty import (
+    MAX_DEDUP_KEY,
+    MAX_REQUEST,
+    MAX_SUMMARY,
+    PagerDutySettings,
+)
 from vedette.pipeline.sinks.webhook import SlackSettings, WebhookSettings
 
 ROUTING_KEY = "R0UT1NGKEY0123456789abcdefghijkl"
@@ -86,6 +91,26 @@ def test_other_4xx_are_not_retried_but_dead_lettered(receiver: Start, tmp_path: 
     assert [r.item.id for r in rejected] == [one.id, two.id]
     assert "HTTP 400" in rejected[0].reason
     assert len(server.requests) == 2  # each tried once
+
+
+@pytest.mark.parametrize("code", [401, 403, 404, 408])
+def test_no_other_4xx_is_retried(receiver: Start, tmp_path: Path, code: int) -> None:
+    server = receiver(lambda request: ok(code, {"status": "refused"}))
+    rejected = pd_sink(server.url, tmp_path).send(items(finding(1)))
+    assert len(rejected) == 1 and f"HTTP {code}" in rejected[0].reason
+    assert len(server.requests) == 1
+
+
+def test_details_too_large_for_the_512_kb_limit_are_dropped(receiver: Start,
+                                                            tmp_path: Path) -> None:
+    server = receiver(pagerduty)
+    huge = finding(1).model_copy(update={"context": {"diff": "x" * 600_000},
+                                         "observables": {"file.path": "y" * 600_000}})
+    assert pd_sink(server.url, tmp_path).send(items(huge)) == []
+    request = server.requests[0]
+    assert len(request.body) <= MAX_REQUEST
+    assert request.json()["payload"]["custom_details"] == {
+        "truncated": "details exceeded PagerDuty's 512 KB limit"}
 
 
 def test_routing_key_is_required_and_never_in_errors(tmp_path: Path) -> None:

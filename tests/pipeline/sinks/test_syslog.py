@@ -10,7 +10,7 @@ from tests.pipeline.conftest import finding, items, sample
 from tests.pipeline.servers import Server, wait_until
 from vedette.events import Severity
 from vedette.pipeline.sinks.base import RetryableError
-from vedette.pipeline.sinks.syslog import SyslogSettings, format_message
+from vedette.pipeline.sinks.syslog import SyslogSettings, format_message, truncate
 
 
 def test_message_format_is_rfc5424() -> None:
@@ -22,6 +22,15 @@ def test_message_format_is_rfc5424() -> None:
     assert head.split(" ")[3:] == ["vedette", head.split(" ")[4], "fim"]
     assert 'dedup_key="k\\"\\]\\\\"' in message and 'id="abc123"' in message
     assert message.endswith('] \ufeffbad "quote" ] and \\ in lines')
+
+
+def test_udp_truncation_never_cuts_a_character_in_two() -> None:
+    event = finding(1).model_copy(update={"summary": "é" * 2000})
+    message = format_message(event, "abc123", facility=4, sd_id="vedette@32473")
+    for limit in (480, 481, 2048):
+        cut = truncate(message, limit)
+        assert len(cut) <= limit and cut.decode("utf-8").endswith("é")
+    assert truncate(b"short", 480) == b"short"
 
 
 @pytest.mark.parametrize("transport", ["udp", "tcp", "unix"])

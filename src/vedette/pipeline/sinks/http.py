@@ -39,10 +39,11 @@ def retry_after(response: httpx.Response) -> float | None:
     return max(0.0, moment.timestamp() - time.time()) if moment else None
 
 
-def request(http: httpx.Client, method: str, url: str, what: str, **kwargs: Any
-            ) -> httpx.Response:
+def request(http: httpx.Client, method: str, url: str, what: str, every_4xx_final: bool = False,
+            **kwargs: Any) -> httpx.Response:
     """Send; a 2xx comes back, 400/413/415/422 raise PermanentError, anything else
-    (429, 5xx, network errors, a refused token) raises RetryableError.
+    (429, 5xx, network errors, a refused token) raises RetryableError. With
+    `every_4xx_final`, every 4xx but 429 is final (a destination whose contract says so).
     `what` names the destination in messages (never a secret)."""
     import httpx
 
@@ -53,6 +54,7 @@ def request(http: httpx.Client, method: str, url: str, what: str, **kwargs: Any
     if response.is_success:
         return response
     detail = f"{what}: HTTP {response.status_code}: {response.text[:300].strip()}"
-    if response.status_code in _PERMANENT:
+    code = response.status_code
+    if code in _PERMANENT or (every_4xx_final and 400 <= code < 500 and code != 429):
         raise PermanentError(detail)
     raise RetryableError(detail, retry_after(response))

@@ -75,10 +75,16 @@ def trigger_body(event: Event, routing_key: str) -> dict[str, Any]:
         payload["group"] = event.host.labels["env"]
     body = {"routing_key": routing_key, "event_action": "trigger", "dedup_key": dedup_key(event),
             "payload": payload, "client": f"Vedette {__version__}"}
-    if len(json.dumps(body).encode()) > MAX_REQUEST:
+    if _size(body) > MAX_REQUEST:
         payload["custom_details"] = {"truncated": "details exceeded PagerDuty's 512 KB limit",
                                      "observables": event.observables}
+    if _size(body) > MAX_REQUEST:  # the observables alone were too large
+        payload["custom_details"] = {"truncated": "details exceeded PagerDuty's 512 KB limit"}
     return body
+
+
+def _size(body: dict[str, Any]) -> int:
+    return len(json.dumps(body).encode())
 
 
 def resolve_body(event: Event, routing_key: str) -> dict[str, Any]:
@@ -107,7 +113,9 @@ class PagerDutySink(Sink):
                 continue
             self._pace()
             try:
-                http.request(self._http, "POST", self.url, f"PagerDuty {self.url}", json=body)
+                # PagerDuty's contract: only 429 and 5xx are worth another attempt.
+                http.request(self._http, "POST", self.url, f"PagerDuty {self.url}",
+                             every_4xx_final=True, json=body)
             except http.PermanentError as exc:
                 rejected.append(Rejected(item, str(exc)))
         return rejected

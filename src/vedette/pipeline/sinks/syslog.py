@@ -62,6 +62,14 @@ def format_message(event: Event, item_id: str, facility: int, sd_id: str) -> byt
             f"{_header_field(event.source, 32)} {data} {BOM}{summary}").encode()
 
 
+def truncate(message: bytes, limit: int) -> bytes:
+    """At most `limit` bytes, never cutting a UTF-8 character in two: after the BOM the
+    message must be valid UTF-8 (RFC 5424, 6.4)."""
+    if len(message) <= limit:
+        return message
+    return message[:limit].decode("utf-8", "ignore").encode()
+
+
 class SyslogSink(Sink):
     def __init__(self, settings: SyslogSettings) -> None:
         self.name, self.batch_size, self.settings = settings.sink_name, settings.batch_size, \
@@ -91,7 +99,7 @@ class SyslogSink(Sink):
         family = socket.AF_INET6 if ":" in self.settings.host else socket.AF_INET
         with socket.socket(family, socket.SOCK_DGRAM) as sock:
             for message in messages:
-                sock.sendto(message[:self.settings.max_udp_bytes],
+                sock.sendto(truncate(message, self.settings.max_udp_bytes),
                             (self.settings.host, self.settings.port))
 
     def _tcp_send(self, messages: list[bytes]) -> None:
