@@ -131,6 +131,7 @@ def test_check_of_a_tampered_baseline_is_critical(tampered: Tree) -> None:
     assert result.status.severity.value == "critical"
     last = tampered.store.runs()[-1]
     assert (last.name, last.outcome, last.exit_code) == ("check", "baseline_tampered", 2)
+    assert last.counts["policy_sha256"] == run.policy_digest(tampered.policy)
     stored = list(tampered.store.events(run_id=last.id))
     assert [e.context.get("change") for e in stored if e.kind == "finding"] == [
         "baseline_tampered"]
@@ -306,7 +307,8 @@ def test_accept_then_check_is_clean_and_audited(tree: Tree,
     passwd = next(c for c in entry["changes"] if c["path"].endswith("/etc/passwd"))
     assert "mode" in passwd["attributes"]
     accept_run = [r for r in tree.store.runs() if r.name == "accept"][-1]
-    assert accept_run.outcome == "ok" and accept_run.counts == {"accepted": 4}
+    assert accept_run.outcome == "ok" and accept_run.counts == {
+        "accepted": 4, "policy_sha256": run.policy_digest(tree.policy)}
     assert {e.kind for e in tree.store.events(run_id=accept_run.id)} == {"activity"}
 
 

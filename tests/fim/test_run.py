@@ -13,6 +13,7 @@ import pytest
 
 from tests.conftest import Tree, write
 from vedette.fim import run
+from vedette.fim.policy import Policy, PolicyFile, default_policy_file, load_policy
 from vedette.store import open_store
 
 
@@ -83,3 +84,30 @@ def test_a_second_writer_is_refused_while_one_holds_the_baseline(tree: Tree) -> 
     assert tree.db.read_bytes() == before
     assert len(run.accept([], tree.db, tree.key, "ticket 1", tree.policy, tree.host,
                           tree.store, workers=1).accepted) == 1
+
+
+def test_every_run_records_the_policy_it_used(tree: Tree) -> None:
+    """Reports name the rule set each integrity check ran with: its SHA-256 is in the run
+    record and in the status event (for stores that receive events without runs)."""
+    digest = run.policy_digest(tree.policy)
+    result = tree.check()
+    write(tree.root / "etc" / "new.conf", "n")
+    tree.accept()
+    runs = {r.name: r for r in tree.store.runs(source="fim")}
+    assert {name: r.counts["policy_sha256"] for name, r in runs.items()} == {
+        "init": digest, "check": digest, "accept": digest}
+    assert result.status.context["policy_sha256"] == digest
+    (stored,) = [e for e in tree.store.events(run_id=runs["check"].id) if e.kind == "status"]
+    assert stored.context["policy_sha256"] == digest
+
+
+def test_the_policy_digest_follows_every_layer_of_the_policy(tree: Tree) -> None:
+    spec = tree.policy.spec
+    same = run.policy_digest(Policy(PolicyFile.model_validate(spec.model_dump())))
+    stricter = spec.model_copy(update={"exclude": [*spec.exclude, "/tmp/**"]})
+    layered = spec.model_copy(update={"include_default": True})
+    assert same == run.policy_digest(tree.policy)
+    assert len({same, run.policy_digest(Policy(stricter)),
+                run.policy_digest(Policy(layered, default_policy_file()))}) == 3
+    # It names the content, not the object: the same built-in policy, the same digest.
+    assert run.policy_digest(load_policy()) == run.policy_digest(load_policy())

@@ -70,10 +70,15 @@ def _fim(seed: Seed, host: str, when: datetime, command: str, *extra: str) -> No
 
 
 def seed_fim(seed: Seed) -> None:
-    for host in ("pay-1", "web-1"):
+    for host in ("pay-1", "web-1", "db-1"):
         root = seed.folder / host
         make_tree_files(root)
         (seed.folder / f"{host}.policy.yaml").write_text(TREE_POLICY_YAML.format(root=root))
+    # db-1's integrity checks ran in October, then stopped: a pipeline gone silent.
+    _fim(seed, "db-1", at(5, 9, month=10), "init")
+    for day in (12, 19):
+        _fim(seed, "db-1", at(day, month=10), "check")
+    for host in ("pay-1", "web-1"):
         _fim(seed, host, at(31, 9, month=10), "init")
     # pay-1 is checked every week; its ps binary changes and is never accepted; passwd is
     # changed by a Puppet run (seeded below) and so explained.

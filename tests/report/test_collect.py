@@ -10,6 +10,21 @@ from vedette.report.dispositions import ACCEPTED, EXPLAINED, OPEN
 def test_scope_and_coverage(content: dict) -> None:
     assert content["metadata"]["scope"]["hosts"] == ["db-1", "pay-1", "web-1"]
     assert (content["coverage"]["in_scope"], content["coverage"]["reporting"]) == (3, 3)
+    # Every host runs auth, drift and privacy pipelines; pay-1 and web-1 integrity checks,
+    # and db-1 ran them in October only: expected (seen in the lookback), silent now.
+    pipelines = {row["pipeline"]: row for row in content["coverage"]["pipelines"]}
+    assert sorted(pipelines) == sorted(f"{host}:{source}" for host in ("db-1", "pay-1", "web-1")
+                                       for source in ("auth", "drift", "fim", "privacy"))
+    assert [name for name, row in pipelines.items() if not row["reporting"]] == ["db-1:fim"]
+    assert pipelines["db-1:fim"]["last_seen"].startswith("2026-10-19T10:00")
+    assert content["coverage"]["pipeline_summary"] == {
+        "in_scope": 12, "reporting": 11, "percent": 91.7, "lookback_days": 30}
+    # pay-1: six checks; web-1: four checks and an accept (its failed check does not count).
+    assert (pipelines["pay-1:fim"]["completed_runs"], pipelines["web-1:fim"]["completed_runs"]
+            ) == (6, 5)
+    assert pipelines["db-1:auth"]["events"] == 20
+    assert content["evidence"]["scope_coverage"] == {
+        "status": "partial", "held": "3/3 hosts and 11/12 pipelines in scope reported"}
     assert {f["id"] for f in content["metadata"]["frameworks"]} == {
         "pci-dss", "gdpr", "ccpa", "lgpd", "ndb", "hipaa", "soc2", "iso27001"}
     pci = next(f for f in content["metadata"]["frameworks"] if f["id"] == "pci-dss")
@@ -50,8 +65,11 @@ def test_every_gap_is_an_exception(content: dict) -> None:
     assert areas.count("control failure") == 1  # the check that could not open its baseline
     assert areas.count("privacy") == 2  # card numbers outside the CDE, a flow with no basis
     assert areas.count("incident") == 2  # INC-2026-0002: GDPR and LGPD clocks overrun
-    assert len(content["exceptions"]) == 10
-    assert len({e["id"] for e in content["exceptions"]}) == 10
+    silent = [e for e in content["exceptions"] if e["area"] == "coverage"]
+    assert [(e["host"], e["what"]) for e in silent] == [
+        ("db-1", "pipeline db-1:fim sent nothing in the period")]
+    assert len(content["exceptions"]) == 11
+    assert len({e["id"] for e in content["exceptions"]}) == 11
 
 
 def test_findings_carry_their_disposition(content: dict, seed: Seed) -> None:
@@ -117,7 +135,7 @@ def test_control_mapping_never_claims_compliance(content: dict) -> None:
     assert set(statuses.values()) <= {"evidence present", "partial", "missing"}
     assert statuses[("PCI DSS", "11.5.2")] == "partial"  # gaps and open findings
     assert statuses[("GDPR", "art5(2)")] == "evidence present"
-    assert statuses[("PCI DSS", "12.5.2")] == "evidence present"  # every host reported
+    assert statuses[("PCI DSS", "12.5.2")] == "partial"  # every host, not every pipeline
     tagged = {(c["framework"], c["control"]): c["tagged_events"] for c in content["controls"]}
     assert tagged[("PCI DSS", "10.2.1.4")] == 2
 

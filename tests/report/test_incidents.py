@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import vedette
+from vedette.config import ConfigError, parse_model
 from vedette.events import Host
 from vedette.report import incidents
 from vedette.report.incidents import IncidentError
@@ -25,6 +26,36 @@ def test_clock_kinds() -> None:
     assert rules["hipaa-hhs-annual"].due(friday) == datetime(2027, 3, 2, tzinfo=UTC)
     assert rules["hipaa-hhs-500"].applies(500) and not rules["hipaa-hhs-500"].applies(499)
     assert rules["hipaa-hhs-annual"].applies(10) and not rules["hipaa-hhs-annual"].applies(None)
+
+
+def test_lgpd_business_days_skip_brazilian_national_holidays() -> None:
+    anpd = {rule.id: rule for rule in incidents.clock_rules()}["lgpd-anpd"]
+
+    def due(aware: str) -> str:
+        return anpd.due(datetime.fromisoformat(aware)).isoformat()
+
+    # Thursday before Good Friday (3 April 2026, from Easter): Mon 6, Tue 7, Wed 8.
+    assert due("2026-04-02T13:00:00+00:00") == "2026-04-08T13:00:00+00:00"
+    # 20 November is a national holiday from 2024 on: Thu 21, Fri 22, Mon 25 ...
+    assert due("2024-11-19T13:00:00+00:00") == "2024-11-25T13:00:00+00:00"
+    # ... and was not in 2023: Mon 20, Tue 21, Wed 22.
+    assert due("2023-11-17T13:00:00+00:00") == "2023-11-22T13:00:00+00:00"
+    # Carnival (16 and 17 February 2026) is an optional day off, not a holiday: it counts.
+    assert due("2026-02-13T13:00:00+00:00") == "2026-02-18T13:00:00+00:00"
+    # Days are Brazilian days: 23:00 on Thursday in Sao Paulo is Friday in UTC.
+    assert due("2026-04-03T02:00:00+00:00") == "2026-04-09T02:00:00+00:00"
+    # The 23-day supplement crosses Christmas and New Year's Day.
+    supplement = {rule.id: rule for rule in incidents.clock_rules()}["lgpd-supplement"]
+    assert supplement.due(datetime(2026, 12, 10, 13, tzinfo=UTC)) == datetime(
+        2027, 1, 14, 13, tzinfo=UTC)
+
+
+def test_clock_data_errors_name_file_key_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "clocks.yaml"
+    path.write_text("clocks:\n  - id: x\n    regime: x\n    title: x\n    basis: x\n"
+                    "    deadline: {business_days: 3}\n    holiday_calendar: XX\n")
+    with pytest.raises(ConfigError, match=r"clocks.yaml:7: clocks.0.holiday_calendar: .*XX"):
+        parse_model(incidents.ClockFile, path)
 
 
 def test_latest_event_is_the_state_and_history_is_kept(tmp_path: Path) -> None:

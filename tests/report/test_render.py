@@ -71,7 +71,7 @@ def test_pdf_pages_become_images(rendered: dict[str, Path], out: Path) -> None:
     assert all(page.read_bytes().startswith(b"\x89PNG") for page in pages)
     text = _pdf_text(rendered["pdf"])
     assert "Exceptions register" in text and "Sign-off" in text
-    assert "EXC-010" in text
+    assert "EXC-011" in text and "pipelines reporting" in text
 
 
 def _pdf_text(path: Path) -> str:
@@ -98,6 +98,11 @@ def test_csv_populations_match_the_json(rendered: dict[str, Path]) -> None:
     assert len(runs) == len(content["populations"]["fim_runs"])
     with (rendered["csv"] / "exceptions.csv").open() as handle:
         assert len(list(csv.DictReader(handle))) == len(content["exceptions"])
+    with (rendered["csv"] / "pipelines.csv").open() as handle:
+        pipelines = list(csv.DictReader(handle))
+    assert [(r["pipeline"], r["reporting"]) for r in pipelines] == [
+        (r["pipeline"], str(r["reporting"])) for r in content["coverage"]["pipelines"]]
+    assert ("db-1:fim", "False") in [(r["pipeline"], r["reporting"]) for r in pipelines]
 
 
 def test_no_raw_personal_data_in_any_output(rendered: dict[str, Path], seed: Seed) -> None:

@@ -49,6 +49,15 @@ def report(
     hosts: Annotated[list[str] | None, typer.Option(
         "--hosts", help="Hosts in scope, comma-separated.",
         show_default="every host known to the store")] = None,
+    pipelines: Annotated[list[str] | None, typer.Option(
+        "--pipelines", help="Pipelines that must report, as HOST:SOURCE (fim, auth, drift, "
+        "privacy), comma-separated.", show_default="those the store has seen")] = None,
+    scope_file: Annotated[Path | None, typer.Option(
+        "--scope", help="Scope file (YAML): hosts, pipelines, lookback, cardholder-data "
+        "environment.", show_default=False)] = None,
+    lookback: Annotated[int | None, typer.Option(
+        "--lookback", min=0, help="Days before the period in which a pipeline seen is "
+        "expected to report.", show_default="30")] = None,
     framework: Annotated[list[str] | None, typer.Option(
         "--framework", help="pci-dss, gdpr, ccpa, lgpd, ndb, hipaa, soc2, iso27001 "
         "(comma-separated).", show_default="all")] = None,
@@ -64,6 +73,7 @@ def report(
     from vedette.config import ConfigError
     from vedette.report import frameworks, render
     from vedette.report import period as periods
+    from vedette.report import scope as scopes
     from vedette.report.collect import collect
     from vedette.report.incidents import IncidentError
     from vedette.store import StoreError
@@ -78,8 +88,10 @@ def report(
                   periods.between(first, last) if first and last else
                   periods.previous_month(now))
         selected = frameworks.select(split_list(framework))
+        scope = (scopes.load(scope_file) if scope_file else scopes.Scope()).with_options(
+            split_list(hosts), split_list(pipelines), lookback)
         with state.store(store_path) as store:
-            content = collect(store, chosen, selected, now, split_list(hosts) or None)
+            content = collect(store, chosen, selected, now, scope=scope)
         if output is Format.CSV:
             written = render.write_csv(content, out)
             stdout.print(f"wrote {len(written)} CSV files to {out}", highlight=False)

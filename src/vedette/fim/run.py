@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import getpass
 import hashlib
+import json
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -31,7 +32,7 @@ from vedette.fim.baseline import (
 from vedette.fim.compare import Change, Comparison, display_path
 from vedette.fim.findings import change_event, run_metrics, status_event, tamper_event
 from vedette.fim.inspect import Entry, Problem, pack, path_key
-from vedette.fim.policy import Policy
+from vedette.fim.policy import Policy, default_policy_file
 from vedette.fim.scan import Batch, WorkerError, normalize_roots, scan
 from vedette.status import CRITICAL, OK
 from vedette.status import exit_code_for as status_exit_code
@@ -87,8 +88,19 @@ def _ticking(batches: Iterable[Batch], progress: Progress | None) -> Iterator[Ba
         yield batch
 
 
-def _policy_digest(policy: Policy) -> str:
-    return hashlib.sha256(policy.spec.model_dump_json().encode()).hexdigest()
+def policy_digest(policy: Policy) -> str:
+    """SHA-256 of the policy in force: its file as parsed, plus the built-in policy when
+    layered beneath it, so a report can name the rule set each check used."""
+    layers = [policy.spec.model_dump(mode="json")]
+    if policy.spec.include_default:
+        layers.append(default_policy_file().model_dump(mode="json"))
+    canonical = json.dumps(layers, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _stamped(status: Event, digest: str) -> Event:
+    """The status event with the policy digest, for stores that get events without runs."""
+    return status.model_copy(update={"context": {**status.context, "policy_sha256": digest}})
 
 
 def who_am_i() -> str:
@@ -117,14 +129,15 @@ def init(paths: list[str], db: Path, key_path: Path, policy: Policy, host: Host,
         with BaselineWriter(db, key) as writer:
             writer.set_meta(format=1, created_at=datetime.now(UTC).isoformat(), host=host.name,
                             roots=[os.fsdecode(root) for root in roots],
-                            hashes=policy.hashes, policy=_policy_digest(policy),
+                            hashes=policy.hashes, policy=policy_digest(policy),
                             vedette=__version__)
             for entries, met in _ticking(scan(roots, policy, tuple(policy.hashes), workers),
                                          progress):
                 writer.add(entries)
                 problems += met
             files = writer.commit()
-        log.finish("ok", OK, {"files": files, "problems": len(problems)})
+        log.finish("ok", OK, {"files": files, "problems": len(problems),
+                              "policy_sha256": policy_digest(policy)})
     return InitResult(db, shown_roots, files, problems, time.monotonic() - started)
 
 
@@ -168,16 +181,19 @@ def check(paths: list[str], db: Path, key_path: Path, policy: Policy, host: Host
           ) -> CheckResult:
     """Compare the file system with the baseline. Raises FimError if it cannot run at all."""
     started = time.monotonic()
+    digest = policy_digest(policy)
     with RecordedRun(store, "fim", "check", host.name,
                      [str(p) for p in paths] or ["(baseline scope)"]) as log:
         try:
             baseline = _open_verified(db, key_path)
         except SignatureError as exc:
             finding = tamper_event(host, str(db), str(exc), policy.controls)
-            status = status_event(host, [], 0, [], [], False, policy.controls)
+            status = _stamped(status_event(host, [], 0, [], [], False, policy.controls),
+                              digest)
             result = CheckResult([], 0, [], [], [finding], status, [], CRITICAL,
                                  time.monotonic() - started)
-            log.finish("baseline_tampered", CRITICAL, {}, result.events)
+            log.finish("baseline_tampered", CRITICAL, {"policy_sha256": digest},
+                       result.events)
             return result
         except BaselineError as exc:
             raise FimError(str(exc)) from exc
@@ -189,8 +205,8 @@ def check(paths: list[str], db: Path, key_path: Path, policy: Policy, host: Host
             comparison.problems.append(Problem(os.fsencode(key_path),
                                                "key file is readable by group or others"))
         shown_roots = [display_path(root) for root in roots]
-        status = status_event(host, shown_roots, comparison.scanned, changes,
-                              comparison.problems, True, policy.controls)
+        status = _stamped(status_event(host, shown_roots, comparison.scanned, changes,
+                                       comparison.problems, True, policy.controls), digest)
         seconds = time.monotonic() - started
         result = CheckResult(shown_roots, comparison.scanned, changes, comparison.problems,
                              [change_event(change, host) for change in changes], status,
@@ -199,7 +215,7 @@ def check(paths: list[str], db: Path, key_path: Path, policy: Policy, host: Host
                              exit_code_for(changes), seconds)
         log.finish("ok" if result.exit_code == OK else "changes", result.exit_code,
                    {k: status.context[k] for k in ("scanned", "changes", "by_severity",
-                                                   "problems")},
+                                                   "problems", "policy_sha256")},
                    result.events, result.metrics)
     return result
 
@@ -234,7 +250,7 @@ def accept(paths: list[str], db: Path, key_path: Path, reason: str, policy: Poli
             writer.commit()
         # Who and why go into the store too: reports show each accepted change's disposition
         # from the store alone, without the baseline file.
-        log.finish("ok", OK, {"accepted": len(changes)}, [
+        log.finish("ok", OK, {"accepted": len(changes), "policy_sha256": policy_digest(policy)}, [
             _accepted_event(change_event(c, host), who, reason) for c in changes])
     return AcceptResult(changes, comparison.problems)
 

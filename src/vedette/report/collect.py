@@ -15,19 +15,22 @@ from typing import Any
 from vedette import __version__
 from vedette.report import access, dispositions, incidents, operation, privacy
 from vedette.report.frameworks import Framework
-from vedette.report.holdings import Holdings, gather
-from vedette.report.mapping import MISSING, PARTIAL, PRESENT, controls_appendix
+from vedette.report.holdings import COMPLETED, Holdings, gather
+from vedette.report.mapping import MISSING, PARTIAL, PRESENT, controls_appendix, overall
 from vedette.report.period import Period
+from vedette.report.scope import Pipeline, Scope
 from vedette.store import Store
 
 SCHEMA = "vedette.report/1"
 
 
 def collect(store: Store, period: Period, frameworks: list[Framework], now: datetime,
-            hosts: list[str] | None = None) -> dict[str, Any]:
-    """The report's content, with `integrity.content_sha256` over everything else."""
+            hosts: list[str] | None = None, scope: Scope | None = None) -> dict[str, Any]:
+    """The report's content, with `integrity.content_sha256` over everything else.
+    `hosts` adds to the hosts `scope` names."""
+    scope = (scope or Scope()).with_options(hosts or [], [], None)
     with _cyclic_gc_paused():
-        return _collect(store, period, frameworks, now, hosts)
+        return _collect(store, period, frameworks, now, scope)
 
 
 @contextlib.contextmanager
@@ -44,8 +47,8 @@ def _cyclic_gc_paused() -> Iterator[None]:
 
 
 def _collect(store: Store, period: Period, frameworks: list[Framework], now: datetime,
-             hosts: list[str] | None) -> dict[str, Any]:
-    holdings = gather(store, period, now, hosts)
+             scope: Scope) -> dict[str, Any]:
+    holdings = gather(store, period, now, scope)
     samples = [m for m in store.metrics(access.ATTEMPTS_METRIC, since=period.start)
                if period.contains(m.time)]
     fim_grid = operation.weekly_grid(holdings, "fim", "file_system_activity")
@@ -54,9 +57,9 @@ def _collect(store: Store, period: Period, frameworks: list[Framework], now: dat
     fim_rows = dispositions.fim_findings(holdings)
     drift_rows = dispositions.drift_changes(holdings)
     attempts = access.access(holdings, samples)
-    found = privacy.privacy(holdings)
+    found = privacy.privacy(holdings, scope)
     register = _incidents(store, period, now)
-    coverage = _coverage(holdings)
+    coverage = _coverage(holdings, scope)
     exceptions = _exceptions(holdings, fim_grid, drift_grid, auth_grid, coverage, found,
                              register)
     evidence = _evidence(coverage, fim_grid, drift_grid, auth_grid, fim_rows, found, register)
@@ -74,8 +77,13 @@ def _collect(store: Store, period: Period, frameworks: list[Framework], now: dat
             "rule_sets": {**{f.file: f.sha256 for f in frameworks},
                           incidents.CLOCKS_FILE.name: hashlib.sha256(
                               incidents.CLOCKS_FILE.read_bytes()).hexdigest()},
-            "scope": {"hosts": holdings.hosts, "selection": "given" if hosts else
-                      "every host known to the store"},
+            "fim_policies": operation.policies(holdings),
+            "scope": {"hosts": holdings.hosts, "selection": "given" if scope.hosts else
+                      "every host known to the store",
+                      "pipelines": [str(p) for p in scope.pipelines],
+                      "lookback_days": scope.lookback.days,
+                      "cde": {"hosts": sorted(scope.cde_hosts),
+                              "stores": list(scope.cde_stores)}},
         },
         "coverage": coverage,
         "operation": {"fim_weekly": fim_grid, "drift_weekly": drift_grid,
@@ -92,6 +100,7 @@ def _collect(store: Store, period: Period, frameworks: list[Framework], now: dat
             "fim_runs": operation.run_population(holdings, "fim"),
             "drift_runs": operation.run_population(holdings, "drift"),
             "auth_runs": operation.run_population(holdings, "auth"),
+            "privacy_runs": operation.run_population(holdings, "privacy"),
         },
     }
     report["integrity"] = {"algorithm": "sha256", "content_sha256": content_hash(report),
@@ -108,12 +117,14 @@ def content_hash(report: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _coverage(holdings: Holdings) -> dict[str, Any]:
+def _coverage(holdings: Holdings, scope: Scope) -> dict[str, Any]:
     reporting = {r.host for r in holdings.runs if holdings.in_period(r.started_at)}
     reporting |= {e.host.name for e in holdings.in_period_events}
     last_seen: dict[str, datetime] = {}
+    # Pipelines remember the lookback too: a host silent since then was still seen.
     for host, moment in [*((r.host, r.started_at) for r in holdings.runs),
-                         *((e.host.name, e.time) for e in holdings.events)]:
+                         *((e.host.name, e.time) for e in holdings.events),
+                         *((p.host, t) for p, t in holdings.pipelines.items() if t)]:
         if host not in last_seen or moment > last_seen[host]:
             last_seen[host] = moment
     rows = [{"host": host, "reporting": host in reporting,
@@ -121,8 +132,39 @@ def _coverage(holdings: Holdings) -> dict[str, Any]:
              "last_seen": last_seen[host].isoformat() if host in last_seen else ""}
             for host in holdings.hosts]
     count = sum(1 for row in rows if row["reporting"])
-    return {"in_scope": len(rows), "reporting": count,
-            "percent": round(100 * count / len(rows), 1) if rows else None, "hosts": rows}
+    pipelines = _pipelines(holdings, set(scope.pipelines))
+    streaming = sum(1 for row in pipelines if row["reporting"])
+    return {"in_scope": len(rows), "reporting": count, "percent": _percent(count, len(rows)),
+            "hosts": rows,
+            "pipeline_summary": {"in_scope": len(pipelines), "reporting": streaming,
+                                 "percent": _percent(streaming, len(pipelines)),
+                                 "lookback_days": scope.lookback.days},
+            "pipelines": pipelines}
+
+
+def _percent(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+def _pipelines(holdings: Holdings, named: set[Pipeline]) -> list[dict[str, Any]]:
+    """One row per expected pipeline: reported when a run of it completed in the period
+    or it delivered events in the period (its runs recorded elsewhere, e.g. by an agent)."""
+    runs: Counter[tuple[str, str]] = Counter(
+        (r.host, r.source) for r in holdings.runs if holdings.in_period(r.started_at)
+        and r.ended_at is not None and r.outcome in COMPLETED)
+    events: Counter[tuple[str, str]] = Counter(
+        (e.host.name, e.source) for e in holdings.in_period_events)
+    rows = []
+    for pipeline, last in holdings.pipelines.items():
+        key = (pipeline.host, pipeline.source)
+        expected_from = [*(["store"] if last is not None else []),
+                         *(["scope"] if pipeline in named else [])]
+        rows.append({"pipeline": str(pipeline), "host": pipeline.host,
+                     "source": pipeline.source, "expected_from": ", ".join(expected_from),
+                     "reporting": bool(runs[key] or events[key]),
+                     "completed_runs": runs[key], "events": events[key],
+                     "last_seen": last.isoformat(timespec="seconds") if last else ""})
+    return rows
 
 
 def _incidents(store: Store, period: Period, now: datetime) -> list[dict[str, Any]]:
@@ -154,6 +196,13 @@ def _exceptions(holdings: Holdings, fim_grid: dict[str, Any], drift_grid: dict[s
         if not row["reporting"]:
             add("coverage", row["host"], "host in scope sent nothing in the period",
                 f"last seen {row['last_seen'] or 'never'}", "pci_dss:12.5.2, pci_dss:10.7.2")
+    silent_hosts = {row["host"] for row in coverage["hosts"] if not row["reporting"]}
+    for row in coverage["pipelines"]:
+        # A silent host's pipelines are all silent: its own exception says so.
+        if not row["reporting"] and row["host"] not in silent_hosts:
+            add("coverage", row["host"], f"pipeline {row['pipeline']} sent nothing in the "
+                "period", f"last seen {row['last_seen'] or 'never'}",
+                "pci_dss:12.5.2, pci_dss:10.7.2")
     for gap in operation.gaps(fim_grid):
         add("integrity checks", gap["host"],
             f"no completed integrity check in {gap['slots']} week(s)",
@@ -208,10 +257,14 @@ def _evidence(coverage: dict[str, Any], fim_grid: dict[str, Any], drift_grid: di
     redaction = found["redaction"]
     unlawful = sum(1 for flow in found["flows"] if flow["legal_basis"] == "none")
     overrun = sum(1 for i in register for c in i["clocks"] if c["state"] in ("overrun", "late"))
+    pipelines = coverage["pipeline_summary"]
     return {
         "scope_coverage": {
-            "status": _graded(coverage["reporting"], coverage["in_scope"]),
-            "held": f"{coverage['reporting']}/{coverage['in_scope']} hosts in scope reported"},
+            "status": overall([_graded(coverage["reporting"], coverage["in_scope"]),
+                               _graded(pipelines["reporting"], pipelines["in_scope"])]),
+            "held": f"{coverage['reporting']}/{coverage['in_scope']} hosts and "
+                    f"{pipelines['reporting']}/{pipelines['in_scope']} pipelines in scope "
+                    "reported"},
         "fim_operation": {
             "status": _graded(fim["ok"], fim["expected"]),
             "held": f"integrity checks completed in {fim['ok']}/{fim['expected']} host-weeks"},

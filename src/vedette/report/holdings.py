@@ -8,10 +8,11 @@ from datetime import datetime
 
 from vedette.events import Event
 from vedette.report.period import Period
+from vedette.report.scope import Pipeline, Scope
 from vedette.store import RunRecord, Store
 
 # Runs that completed their work; an error or interruption is evidence of a failure instead.
-COMPLETED = {"ok", "changes", "detections", "findings", "drift"}
+COMPLETED = {"ok", "changes", "detections", "findings", "found", "drift"}
 
 
 @dataclass
@@ -23,6 +24,9 @@ class Holdings:
     events: list[Event]
     in_period_events: list[Event]
     labels: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Every pipeline expected to report, with when it was last heard of before the end of
+    # the period (None: named by the scope and never heard of).
+    pipelines: dict[Pipeline, datetime | None] = field(default_factory=dict)
 
     def in_period(self, moment: datetime) -> bool:
         return self.period.contains(moment)
@@ -49,40 +53,66 @@ class Holdings:
                 and r.outcome in COMPLETED and (name is None or r.name == name)]
 
 
-def gather(store: Store, period: Period, now: datetime, hosts: list[str] | None) -> Holdings:
-    """Read the store once. Scope is `hosts`, or every host the store has ever heard from
-    up to the end of the period (so a host that went silent still counts as in scope)."""
+def gather(store: Store, period: Period, now: datetime, scope: Scope) -> Holdings:
+    """Read the store once. Hosts in scope are those the scope names, or every host the
+    store has heard from up to the end of the period (so a host that went silent still
+    counts), plus the hosts of pipelines the scope names. Pipelines are read back to the
+    scope's lookback before the period."""
     weeks = period.weeks()
     start, end = weeks[0].start, weeks[-1].end
+    lookback = period.start - scope.lookback
+    since = min(start, lookback)
     all_runs = store.runs()
-    wanted = set(hosts or [])
+    named = list(dict.fromkeys([*scope.hosts, *(p.host for p in scope.pipelines)]))
+    wanted = set(named)
     # One pass, one time conversion per event: comparing times across time-zone objects
     # costs more than reading the event.
-    bounds = (end.timestamp(), period.start.timestamp(), period.end.timestamp())
+    bounds = (end.timestamp(), period.start.timestamp(), period.end.timestamp(),
+              start.timestamp(), lookback.timestamp())
     events, in_period = [], []
     heard: set[str] = set()
     labels: dict[str, dict[str, str]] = {}
-    for event in store.events(since=start):
-        if event.source == "incident" or (wanted and event.host.name not in wanted):
+    seen: dict[Pipeline, datetime] = {}
+    for event in store.events(since=since):
+        if event.source == "incident" or (scope.hosts and event.host.name not in wanted):
             continue
         moment = event.time.timestamp()
         if moment >= bounds[0]:
             continue
-        events.append(event)
-        if moment < bounds[2]:
-            heard.add(event.host.name)
-            if moment >= bounds[1]:
-                in_period.append(event)
         if event.host.labels:
             labels.setdefault(event.host.name, {}).update(event.host.labels)
-    if hosts:
-        scope = list(dict.fromkeys(hosts))
+        if moment < bounds[2]:
+            heard.add(event.host.name)
+            if moment >= bounds[4]:
+                _note(seen, Pipeline(event.host.name, event.source), event.time)
+        if moment < bounds[3]:  # before the first week: only tells what exists
+            continue
+        events.append(event)
+        if bounds[1] <= moment < bounds[2]:
+            in_period.append(event)
+    if scope.hosts:
+        hosts = named
     else:
-        scope = sorted({r.host for r in all_runs if r.started_at < period.end} | heard)
-    wanted = set(scope)
+        hosts = sorted({r.host for r in all_runs if r.started_at < period.end} | heard
+                       | wanted)
+    wanted = set(hosts)
+    for run in all_runs:
+        last = run.ended_at if run.ended_at and run.ended_at < period.end else run.started_at
+        if run.started_at < period.end and last >= lookback:
+            _note(seen, Pipeline(run.host, run.source), last)
+    pipelines = {pipeline: moment for pipeline, moment in seen.items()
+                 if pipeline.host in wanted}
+    for pipeline in scope.pipelines:
+        pipelines.setdefault(pipeline, None)
     events = [e for e in events if e.host.name in wanted]
     in_period = [e for e in in_period if e.host.name in wanted]
-    return Holdings(period=period, now=now, hosts=scope,
+    return Holdings(period=period, now=now, hosts=hosts,
                     runs=[r for r in all_runs if start <= r.started_at < end and r.host in wanted],
                     events=events, in_period_events=in_period,
-                    labels={h: labels.get(h, {}) for h in scope})
+                    labels={h: labels.get(h, {}) for h in hosts},
+                    pipelines=dict(sorted(pipelines.items())))
+
+
+def _note(seen: dict[Pipeline, datetime], pipeline: Pipeline, moment: datetime) -> None:
+    if pipeline not in seen or moment > seen[pipeline]:
+        seen[pipeline] = moment

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import getpass
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AwareDatetime,
@@ -22,12 +24,16 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    field_validator,
     model_validator,
 )
 
 from vedette.config import parse_model
 from vedette.events import Event, Host, Severity
 from vedette.store import Store
+
+if TYPE_CHECKING:
+    import holidays
 
 SOURCE = "incident"
 CLOCKS_FILE = Path(str(resources.files("vedette"))) / "data" / "regulatory-clocks.yaml"
@@ -66,8 +72,30 @@ class ClockRule(BaseModel):
     deadline: Deadline
     note: str | None = None
     holidays: list[date] = Field(default_factory=list)
+    # The public holidays of this country (ISO 3166 code) are skipped too, as the
+    # `holidays` library knows them year by year (so a new national holiday needs no edit).
+    holiday_calendar: str | None = None
+    # Where business days are counted: a day is a holiday or a weekend day there.
+    timezone: str = "UTC"
     min_subjects: int | None = None
     max_subjects: int | None = None
+
+    @field_validator("holiday_calendar")
+    @classmethod
+    def _known_calendar(cls, code: str | None) -> str | None:
+        if code is not None and code not in _calendars():
+            raise ValueError(f"unknown holiday calendar {code!r}: expected an ISO 3166 "
+                             "country code, e.g. BR")
+        return code
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {name!r}, e.g. America/Sao_Paulo") from exc
+        return name
 
     def due(self, aware: datetime) -> datetime:
         span = self.deadline
@@ -78,7 +106,14 @@ class ClockRule(BaseModel):
         if span.days_after_year_end is not None:
             year_end = datetime(aware.year + 1, 1, 1, tzinfo=UTC)
             return year_end + timedelta(days=span.days_after_year_end)
-        return _add_business_days(aware, span.business_days or 0, set(self.holidays))
+        return _add_business_days(aware.astimezone(ZoneInfo(self.timezone)),
+                                  span.business_days or 0, self.closed).astimezone(UTC)
+
+    def closed(self, day: date) -> bool:
+        """A day that does not count as a business day."""
+        if day.weekday() >= 5 or day in self.holidays:
+            return True
+        return self.holiday_calendar is not None and day in _calendar(self.holiday_calendar)
 
     def applies(self, subjects: int | None) -> bool:
         if self.min_subjects is None and self.max_subjects is None:
@@ -94,13 +129,32 @@ class ClockFile(BaseModel):
     clocks: list[ClockRule]
 
 
-def _add_business_days(start: datetime, count: int, holidays: set[date]) -> datetime:
+def _add_business_days(start: datetime, count: int, closed: Callable[[date], bool]
+                       ) -> datetime:
+    """`count` business days after `start`, at the same local time (adding a day to a
+    zoned time keeps its wall-clock time)."""
     moment = start
     while count:
         moment += timedelta(days=1)
-        if moment.weekday() < 5 and moment.date() not in holidays:
+        if not closed(moment.date()):
             count -= 1
     return moment
+
+
+@cache
+def _calendars() -> frozenset[str]:
+    import holidays
+
+    return frozenset(holidays.list_supported_countries())
+
+
+@cache
+def _calendar(code: str) -> holidays.HolidayBase:
+    # Imported here: only a business-day clock needs the holiday data.
+    import holidays
+
+    # Public holidays only: days a country observes optionally stay business days.
+    return holidays.country_holidays(code)
 
 
 @cache

@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from vedette.report.holdings import Holdings
+from vedette.report.holdings import COMPLETED, Holdings
 
 # Cells of a grid: "ok" (evidence held), "gap" (the slot has passed without it),
 # "pending" (the slot has not ended yet).
@@ -122,3 +122,28 @@ def run_population(holdings: Holdings, source: str) -> list[dict[str, Any]]:
              "outcome": r.outcome, "exit_code": "" if r.exit_code is None else r.exit_code,
              "scope": ", ".join(r.scope)}
             for r in holdings.runs if r.source == source and holdings.in_period(r.started_at)]
+
+
+def policies(holdings: Holdings) -> list[dict[str, Any]]:
+    """The FIM policies integrity checks used in the period, by SHA-256 (as each check
+    recorded it; a status event stands in for a run recorded elsewhere): which hosts, how
+    many checks. A check that recorded none shows as an empty digest."""
+    used: dict[str, dict[str, Any]] = {}
+
+    def add(digest: object, host: str) -> None:
+        entry = used.setdefault(str(digest or ""), {"hosts": set(), "checks": 0})
+        entry["hosts"].add(host)
+        entry["checks"] += 1
+
+    # A check that failed before comparing (no baseline, say) applied no policy.
+    checks = [r for r in holdings.runs if r.source == "fim" and r.name == "check"
+              and holdings.in_period(r.started_at)
+              and (r.outcome in COMPLETED or "policy_sha256" in r.counts)]
+    for run in checks:
+        add(run.counts.get("policy_sha256"), run.host)
+    recorded = {run.host for run in checks}
+    for event in holdings.period_events("file_system_activity", "fim", "status"):
+        if event.host.name not in recorded:
+            add(event.context.get("policy_sha256"), event.host.name)
+    return [{"sha256": digest, "hosts": ", ".join(sorted(entry["hosts"])),
+             "checks": entry["checks"]} for digest, entry in sorted(used.items())]

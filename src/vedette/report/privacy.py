@@ -12,6 +12,7 @@ from typing import Any
 
 from vedette.events import Event
 from vedette.report.holdings import Holdings
+from vedette.report.scope import Scope
 
 CATEGORY = "data_security_finding"
 CARD_TYPES = {"CREDIT_CARD", "PAN"}
@@ -49,8 +50,14 @@ def _region(event: Event) -> str:
     return str(event.context.get("region") or event.host.labels.get("region") or UNLABELLED)
 
 
-def _in_cde(event: Event) -> bool:
-    return str(event.host.labels.get("cde", "")).lower() in ("true", "yes", "1")
+def _in_cde(event: Event, store: str, scope: Scope) -> bool:
+    """Data in a store is judged by the store when the scope lists the CDE's stores (the
+    host that scanned it may sit elsewhere); anything else by its host: the scope's CDE
+    hosts, or the host label `cde: "true"`."""
+    if store and scope.cde_stores:
+        return scope.store_in_cde(store)
+    return (event.host.name in scope.cde_hosts
+            or str(event.host.labels.get("cde", "")).lower() in ("true", "yes", "1"))
 
 
 def _redacted(event: Event) -> bool | None:
@@ -71,20 +78,31 @@ def _samples(event: Event) -> str:
     return "; ".join(shown)
 
 
-def privacy(holdings: Holdings) -> dict[str, Any]:
+def _scans(holdings: Holdings) -> int:
+    """Scans run in the period: recorded runs, or the status events of hosts whose runs
+    are recorded elsewhere (each run also stores a status event: count it once)."""
+    runs = [r for r in holdings.runs if r.source == "privacy"
+            and holdings.in_period(r.started_at)]
+    recorded = {run.host for run in runs}
+    return len(runs) + sum(1 for e in holdings.period_events(CATEGORY, kind="status")
+                           if e.host.name not in recorded)
+
+
+def privacy(holdings: Holdings, scope: Scope) -> dict[str, Any]:
     events = holdings.period_events(category=CATEGORY, kind="finding")
-    scans = sum(1 for e in holdings.category(CATEGORY) if e.kind == "status")
-    scans += sum(1 for r in holdings.runs if r.source in ("privacy", "pii"))
+    scans = _scans(holdings)
     rows = []
     for event in events:
         redacted = _redacted(event)
+        store = _store(event)
         rows.append({
             "time": event.time.isoformat(), "host": event.host.name, "type": _type(event),
             "count": _count(event), "source": _source(event),
-            "store": _store(event), "region": _region(event),
+            "store": store, "region": _region(event),
             "destination_region": str(event.context.get("destination_region", "")),
             "legal_basis": str(event.context.get("legal_basis", "")),
-            "in_cde": _in_cde(event), "state": event.context.get("data_lifecycle_state", ""),
+            "in_cde": _in_cde(event, store, scope),
+            "state": event.context.get("data_lifecycle_state", ""),
             "redacted": "" if redacted is None else redacted,
             "severity": event.severity.value, "samples": _samples(event),
             "controls": ", ".join(event.controls), "summary": event.summary})

@@ -18,9 +18,11 @@ from vedette.report import charts
 # Population name → where it sits in the report content.
 POPULATIONS: dict[str, tuple[str, ...]] = {
     "hosts": ("coverage", "hosts"),
+    "pipelines": ("coverage", "pipelines"),
     "fim_runs": ("populations", "fim_runs"),
     "drift_runs": ("populations", "drift_runs"),
     "auth_runs": ("populations", "auth_runs"),
+    "privacy_runs": ("populations", "privacy_runs"),
     "failed_runs": ("operation", "failed_runs"),
     "fim_findings": ("findings", "fim"),
     "drift_changes": ("findings", "drift"),
