@@ -6,7 +6,6 @@ import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -28,8 +27,10 @@ class Format(StrEnum):
     JSON = "json"
 
 
-StoreOpt = Annotated[Path | None, typer.Option(
-    "--store", help="Event store where incidents are kept.", show_default="the configured store")]
+# Text, not a Path, as every --store: a Path folds the `//` of a `postgresql://` URL.
+StoreOpt = Annotated[str | None, typer.Option(
+    "--store", help="Event store where incidents are kept: a SQLite file or a postgresql:// "
+    "URL.", show_default="the configured store")]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 RegimeOpt = Annotated[list[str] | None, typer.Option(
     "--regime", help="Regimes whose clocks apply, comma-separated: gdpr, lgpd, ndb, hipaa, "
@@ -67,7 +68,7 @@ def _print(found: list[Incident], output: Format, now: datetime) -> None:
                          f"{clock.due.isoformat()} ({left})", highlight=False)
 
 
-def _run(action: Callable[[Store], Incident], output: Format, store_path: Path | None,
+def _run(action: Callable[[Store], Incident], output: Format, store_path: str | None,
          now: datetime) -> None:
     from vedette.report.incidents import IncidentError
     from vedette.store import StoreError

@@ -66,8 +66,9 @@ def report(
     as_of: Annotated[str | None, typer.Option(
         "--as-of", help="Judge gaps and clocks as of this ISO date-time.",
         show_default="now")] = None,
-    store_path: Annotated[Path | None, typer.Option(
-        "--store", help="Event store to read.", show_default="the configured store")] = None,
+    store_path: Annotated[str | None, typer.Option(
+        "--store", help="Event store to read: a SQLite file or a postgresql:// URL.",
+        show_default="the configured store")] = None,
 ) -> None:
     """Build a report for a period from the store: HTML, PDF, JSON, or CSV populations."""
     from vedette.config import ConfigError

@@ -12,10 +12,13 @@ import pytest
 
 from tests.privacy.stores.conftest import DSN, Seeded, assert_clean
 from vedette.privacy.stores.postgres import (
+    MIN_SAMPLED_BLOCKS,
     DatabaseError,
     PostgresScanner,
     RowFinding,
+    Table,
     TableError,
+    _sampled_share,
     describe_dsn,
     parse_table_name,
 )
@@ -107,6 +110,22 @@ def test_sample_reads_at_most_n_rows_per_table(engine: object, seeded: Seeded) -
     assert 0 < scanner.counts.rows <= 50 + 4
     _, small = scan(engine, [seeded.table("customers")], sample=2)
     assert small.counts.rows == 2
+
+
+def test_a_sample_of_a_small_table_is_never_empty(engine: object, seeded: Seeded) -> None:
+    """Block sampling of a table of a few blocks could pick none of them (about one time
+    in five for 100 of 2,000 rows): such a table is read up to the sample size instead."""
+    for _ in range(20):
+        _, scanner = scan(engine, [seeded.table("clean_events")], sample=100)
+        assert scanner.counts.rows == 100
+
+
+def test_block_sampling_reads_enough_blocks() -> None:
+    big = Table("s", "t", (), (), estimated_rows=10_000_000, estimated_blocks=100_000)
+    assert _sampled_share(100, big) == pytest.approx(MIN_SAMPLED_BLOCKS / 100_000)
+    assert _sampled_share(1_000_000, big) == pytest.approx(0.2)
+    assert _sampled_share(100, Table("s", "t", (), (), 2000, 15)) == 1.0
+    assert _sampled_share(100, Table("s", "t", (), (), -1, 0)) == 1.0  # never analysed
 
 
 def test_table_names_with_or_without_schema(engine: object, seeded: Seeded) -> None:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from vedette.cli.context import UNKNOWN, fail, state, stderr
+from vedette.cli.context import UNKNOWN, StoreOpt, fail, state, stderr
 
 if TYPE_CHECKING:
     from vedette.privacy.stores.postgres import RowFinding
@@ -54,9 +54,7 @@ def scan_db(
     key: KeyOpt = None,
     timeout: Annotated[float, typer.Option(
         "--timeout", min=0.1, help="Statement timeout on the server, in seconds.")] = 60.0,
-    store: Annotated[Path | None, typer.Option(
-        "--store", help="Event store (SQLite) where the run and its findings are recorded.",
-        show_default="store.db in the data directory")] = None,
+    store: StoreOpt = None,
 ) -> None:
     """Scan text, varchar, char and json(b) columns of a PostgreSQL database for personal data.
 

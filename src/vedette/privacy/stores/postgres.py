@@ -35,13 +35,16 @@ LOCK_TIMEOUT_MS = 5000
 ROWS_PER_FETCH = 1000
 # Sampling reads blocks at random; ask for more than needed, then LIMIT, as blocks vary.
 SAMPLE_MARGIN = 2.0
+# ...and from at least this many blocks: a sample of 100 rows of a table with 100 rows a
+# block would otherwise come from two blocks on average, and from none one time in seven.
+MIN_SAMPLED_BLOCKS = 20
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 # Tables (ordinary and partitioned parents, not their partitions: the parent reads them) with
 # their scanned columns, primary key and planner row estimate, in a stable order.
 _DISCOVER = """
-SELECT n.nspname, c.relname, c.reltuples::float8, a.attname,
+SELECT n.nspname, c.relname, c.reltuples::float8, c.relpages::float8, a.attname,
        CASE WHEN t.typtype = 'd' THEN b.typname ELSE t.typname END AS base_type,
        ARRAY(SELECT k.attname FROM pg_index i
              JOIN pg_attribute k ON k.attrelid = i.indrelid AND k.attnum = ANY (i.indkey)
@@ -85,6 +88,7 @@ class Table:
     columns: tuple[Column, ...]
     primary_key: tuple[str, ...]  # empty: rows are located by ctid
     estimated_rows: float  # planner estimate; negative when never analysed
+    estimated_blocks: float = 0.0  # the same, for the table's size in blocks
     readable: bool = True
 
     @property
@@ -185,11 +189,11 @@ class PostgresScanner:
         except psycopg.Error as exc:
             raise DatabaseError(f"{self.where}: cannot list tables: {_first_line(exc)}") from exc
         found: dict[tuple[str, str], Table] = {}
-        for schema, name, estimate, column, base_type, primary_key, readable in rows:
+        for schema, name, estimate, pages, column, base_type, primary_key, readable in rows:
             table = found.get((schema, name))
             columns = (table.columns if table else ()) + (Column(column, base_type),)
             found[(schema, name)] = Table(schema, name, columns, tuple(primary_key), estimate,
-                                          readable)
+                                          pages, readable)
         if not names:
             return list(found.values())
         chosen: list[Table] = []
@@ -244,10 +248,10 @@ class PostgresScanner:
             sql.SQL(", ").join(keys + columns), sql.Identifier(table.schema, table.name))
         params: list[Any] = []
         if self.sample is not None:
-            if table.estimated_rows > self.sample * SAMPLE_MARGIN:
+            share = _sampled_share(self.sample, table)
+            if share < 1.0:
                 query += sql.SQL(" TABLESAMPLE SYSTEM (%s)")
-                params.append(min(100.0, 100.0 * self.sample * SAMPLE_MARGIN
-                                  / table.estimated_rows))
+                params.append(100.0 * share)
             query += sql.SQL(" LIMIT %s")
             params.append(self.sample)
         return query, params
@@ -288,6 +292,15 @@ class PostgresScanner:
             name = self.engine.redact(step)  # a member name may itself be personal data
             shown += f".{name}" if _IDENTIFIER.match(name) else f"[{json.dumps(name)}]"
         return shown
+
+
+def _sampled_share(sample: int, table: Table) -> float:
+    """The share of a table's blocks to read for a sample of `sample` rows (1: all of it,
+    when the table is small or its size unknown)."""
+    if table.estimated_rows <= sample * SAMPLE_MARGIN or table.estimated_blocks <= 0:
+        return 1.0
+    return min(1.0, max(sample * SAMPLE_MARGIN / table.estimated_rows,
+                        MIN_SAMPLED_BLOCKS / table.estimated_blocks))
 
 
 def _json_leaves(document: Any, path: tuple[str | int, ...] = (), context: str | None = None
