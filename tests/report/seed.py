@@ -1,21 +1,26 @@
-"""A realistic month (November 2026) in a store: integrity checks from the real
-`vedette fim` commands run at the seeded times (under faketime), incidents from the real
-`vedette incident` commands, and auth, drift and privacy events shaped as those checks
-record them. `Seed` keeps what was put in, so tests check the report against it."""
+"""A realistic month (November 2026) in a store, written by the real commands run at the
+seeded times under faketime: `vedette fim` on generated trees, `vedette auth detect` on
+generated auth logs, `vedette drift ingest` of generated Puppet reports, `vedette pii scan`
+of generated log files, `vedette pii scan-db` of a card table in PostgreSQL, `vedette pii
+redact` of the streams leaving the hosts, and `vedette incident`. `Seed` keeps what was put
+in, so tests check the report against it."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import psycopg
+
 from tests.conftest import TREE_POLICY_YAML, make_tree_files, write
-from vedette.events import Event, Host, Metric, MetricType, Severity
-from vedette.privacy.transforms import fingerprint, preview
-from vedette.store import open_store
+from vedette.auth.geo import Geo
 
 AS_OF = datetime(2026, 12, 1, tzinfo=UTC)
 HOSTS = {
@@ -23,44 +28,83 @@ HOSTS = {
     "web-1": {"region": "eu-west", "env": "prod"},
     "db-1": {"region": "us-east", "env": "prod"},
 }
-KEY = b"seed-privacy-key-0123456789abcdef"
-# Raw personal data the seeded month saw. It reaches the store only inside a raw log line
-# of an auth event (as the auth check keeps them); findings carry masks and keyed hashes.
-RAW = {"CREDIT_CARD": "4111111111111111", "EMAIL_ADDRESS": "jane.doe@example.com",
-       "PHONE_NUMBER": "+44 20 7946 0958"}
+# Raw personal data the seeded month saw. The store holds one only where a check keeps it
+# as it came (an e-mail address tried as an SSH user name); findings carry masked previews
+# and keyed hashes.
+RAW = {"CREDIT_CARD": "4111111111111111", "EMAIL": "jane.doe@example.com",
+       "PHONE": "+44 20 7946 0958"}
 RAW_FORMS = [*RAW.values(), "4111 1111 1111 1111", "442079460958", "jane.doe"]
+PG_DSN = "host=127.0.0.1 port=5432 dbname=test user=postgres"
+
+# Addresses that fail SSH logins all month, a few at a time; their countries are whatever
+# the built-in geolocation says.
+SCANNERS = ["61.177.172.13", "218.92.0.107", "77.88.55.80", "185.220.101.4", "200.160.2.3",
+            "45.33.32.156"]
+BRUTE_FORCE_IP = "103.99.0.122"  # web-1, 5 November
+STUFFING_IP = "91.240.118.30"  # pay-1, 12 November: in after seven failures
+OFFICE_IP = "10.20.0.5"  # where the administrators log in from
+NOISE_USERS = ["alice", "backup", "svc-report", "guest", "deploy2"]
 
 
-def at(day: int, hour: int = 10, month: int = 11) -> datetime:
-    return datetime(2026, month, day, hour, tzinfo=UTC)
+def at(day: int, hour: int = 10, month: int = 11, minute: int = 0, second: int = 0
+       ) -> datetime:
+    return datetime(2026, month, day, hour, minute, second, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class PrivacyFinding:
+    """What one real privacy command found of one type: `redacted` is None at rest."""
+
+    host: str
+    type: str
+    count: int
+    redacted: bool | None
+    store: str = ""
 
 
 @dataclass
 class Seed:
     store: Path
     folder: Path
-    failures: dict[str, int] = field(default_factory=dict)
+    failures: dict[str, int] = field(default_factory=dict)  # by day the run recorded them
     successes: int = 0
-    country_failures: dict[str, int] = field(default_factory=dict)
-    privacy_occurrences: dict[str, int] = field(default_factory=dict)
+    country_failures: Counter[str] = field(default_factory=Counter)
+    source_failures: Counter[str] = field(default_factory=Counter)
+    countries: dict[str, str] = field(default_factory=dict)
+    auth_events: Counter[str] = field(default_factory=Counter)  # by host, as stored
+    detections: Counter[str] = field(default_factory=Counter)  # by rule
+    corrective_run: str = ""
+    card_store: str = ""
+    privacy: list[PrivacyFinding] = field(default_factory=list)
+    privacy_runs: int = 0
+    privacy_occurrences: Counter[str] = field(default_factory=Counter)
+
+
+def _config(seed: Seed, host: str) -> Path:
+    config = seed.folder / f"{host}.yaml"
+    if not config.exists():
+        labels = "".join(f"\n    {k}: \"{v}\"" for k, v in HOSTS[host].items())
+        # Failed attempts are kept as events: the report's top sources come from them.
+        config.write_text(f"host:\n  name: {host}\n  labels:{labels}\n"
+                          "auth:\n  record_failures: true\n")
+    return config
 
 
 def _vedette(seed: Seed, when: datetime, host: str, *args: str | Path,
-             codes: tuple[int, ...] = (0, 1, 2)) -> str:
+             codes: tuple[int, ...] = (0, 1, 2), stdin: str | None = None) -> str:
     """Run the real command line as `host` with the clock set to `when`."""
-    config = seed.folder / f"{host}.yaml"
-    labels = "".join(f"\n    {k}: \"{v}\"" for k, v in HOSTS[host].items())
-    config.write_text(f"host:\n  name: {host}\n  labels:{labels}\n")
     env = {**os.environ, "TZ": "UTC", "VEDETTE_HOME": str(seed.folder / "home"),
-           "VEDETTE_CONFIG": str(config)}
+           "VEDETTE_CONFIG": str(_config(seed, host))}
     done = subprocess.run(
         ["faketime", when.strftime("%Y-%m-%d %H:%M:%S"), sys.executable, "-m", "vedette",
          *map(str, args)], capture_output=True, text=True, env=env, timeout=60,
-        stdin=subprocess.DEVNULL)
+        **({"input": stdin} if stdin is not None else {"stdin": subprocess.DEVNULL}))
     if done.returncode not in codes:
         raise RuntimeError(f"vedette {args}: {done.returncode}: {done.stderr}")
     return done.stdout
 
+
+# --- file integrity ------------------------------------------------------------------------
 
 def _fim(seed: Seed, host: str, when: datetime, command: str, *extra: str) -> None:
     root = seed.folder / host
@@ -102,133 +146,271 @@ def seed_fim(seed: Seed) -> None:
     _fim(seed, "web-1", at(24), "check")
 
 
-def _days(last: int) -> list[date]:
-    return [date(2026, 11, day) for day in range(1, last + 1)]
+# --- access --------------------------------------------------------------------------------
+
+def _days(last: int, skip: tuple[int, ...] = ()) -> list[int]:
+    return [day for day in range(1, last + 1) if day not in skip]
 
 
-def seed_auth(seed: Seed, events: list[Event], metrics: list[Metric]) -> None:
-    """Daily auth runs (web-1 missed 14 November; db-1 went silent after the 20th)."""
-    schedule = {"pay-1": _days(30), "web-1": [d for d in _days(30) if d.day != 14],
-                "db-1": _days(20)}
-    for name, days in schedule.items():
-        host = Host(name=name, labels=HOSTS[name])
-        for day in days:
-            moment = datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=23)
-            failures = {"CN": day.day, "RU": 2} if name != "db-1" else {"BR": 1}
-            for country, count in failures.items():
-                metrics.append(Metric(name="vedette_auth_attempts_total", value=count,
-                                      type=MetricType.COUNTER, time=moment,
-                                      labels={"host": name, **HOSTS[name], "service": "sshd",
-                                              "outcome": "failure", "country": country}))
-                seed.country_failures[country] = seed.country_failures.get(country, 0) + count
-                seed.failures[day.isoformat()] = seed.failures.get(day.isoformat(), 0) + count
-            metrics.append(Metric(name="vedette_auth_attempts_total", value=3, time=moment,
-                                  type=MetricType.COUNTER,
-                                  labels={"host": name, **HOSTS[name], "service": "sshd",
-                                          "outcome": "success", "country": "US"}))
-            seed.successes += 3
-            events.append(Event(time=moment, host=host, source="auth", kind="status",
-                                category="authentication", summary="read 40 lines",
-                                dedup_key=f"{name}:auth:status", context={"lines": 40}))
-    web, pay = Host(name="web-1", labels=HOSTS["web-1"]), Host(name="pay-1", labels=HOSTS["pay-1"])
-    for n, (ip, country, count) in enumerate([("203.0.113.7", "CN", 5),
-                                              ("198.51.100.9", "RU", 3)]):
-        for i in range(count):
-            events.append(Event(
-                time=at(5 + n, 3) + timedelta(seconds=i), host=web, source="auth",
-                kind="activity", category="authentication", summary=f"sshd failure from {ip}",
-                dedup_key=f"web-1:auth:sshd:{ip}",
-                # The raw line is what the auth check keeps; a report must not show it.
-                context={"service": "sshd", "outcome": "failure",
-                         "line": f"Failed password for {RAW['EMAIL_ADDRESS']} from {ip}",
-                         "origin": {"country": country, "asn": None, "as_org": None}},
-                observables={"ip": ip, "user": "admin"}))
-    events.append(Event(time=at(5, 3), host=web, source="auth", kind="finding",
-                        category="detection_finding", severity=Severity.HIGH,
-                        summary="brute force: 5 failed attempts from 203.0.113.7 in 1 min",
-                        dedup_key="web-1:auth:brute_force:203.0.113.7",
-                        context={"rule": "brute_force", "count": 5,
-                                 "origin": {"country": "CN"}},
-                        observables={"ip": "203.0.113.7"}, controls=["pci_dss:10.2.1.4"]))
-    events.append(Event(time=at(12, 4), host=pay, source="auth", kind="finding",
-                        category="detection_finding", severity=Severity.CRITICAL,
-                        summary="successful login as 'deploy' from 198.51.100.9 after 7 failed "
-                                "attempts in 10 min",
-                        dedup_key="pay-1:auth:success_after_failures:198.51.100.9",
-                        context={"rule": "success_after_failures", "count": 7,
-                                 "origin": {"country": "RU"}},
-                        observables={"ip": "198.51.100.9", "user": "deploy"},
-                        controls=["pci_dss:10.2.1.4"]))
+# Days each host's auth log has lines: web-1 logged nothing on 14 November, db-1 went silent
+# after the 20th.
+AUTH_DAYS = {"pay-1": _days(30), "web-1": _days(30, skip=(14,)), "db-1": _days(20)}
 
 
-def seed_drift(seed: Seed, events: list[Event]) -> None:
-    """Daily Puppet runs (db-1 silent after the 20th); one corrective change on pay-1 to
-    the passwd file the integrity check then sees; one drift left in no-op mode."""
-    schedule = {"pay-1": _days(30), "web-1": _days(30), "db-1": _days(20)}
-    for name, days in schedule.items():
-        host = Host(name=name, labels=HOSTS[name])
-        for day in days:
-            moment = datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=2)
-            events.append(Event(time=moment, host=host, source="drift", kind="status",
-                                category="config_drift", summary="puppet run: 0 changed",
-                                dedup_key=f"{name}:drift:status",
-                                context={"tool": "puppet", "mode": "enforce",
-                                         "run_id": f"{name}-{day.isoformat()}",
-                                         "resources_changed": 0}))
+def _sshd(when: datetime, host: str, pid: int, text: str) -> str:
+    return f"{when.isoformat()} {host} sshd[{pid}]: {text}"
+
+
+def _failed(when: datetime, host: str, pid: int, user: str, ip: str) -> str:
+    invalid = "invalid user " if user not in ("deploy", "root") else ""
+    return _sshd(when, host, pid, f"Failed password for {invalid}{user} from {ip} port "
+                                  f"{40000 + pid % 20000} ssh2")
+
+
+def _day_lines(host: str, day: int) -> tuple[list[str], list[str]]:
+    """One day of `host`'s auth log, and the addresses of its failed attempts in order.
+
+    Each scanner tries at most once every two hours, one user name at a time: background
+    noise that no detection rule reports. The attacks of the month are the exceptions."""
+    lines: list[tuple[datetime, str]] = []
+    failed: list[str] = []
+    pid = day * 1000 + {"pay-1": 100, "web-1": 200, "db-1": 300}[host]
+
+    def fail(when: datetime, user: str, ip: str) -> None:
+        nonlocal pid
+        pid += 1
+        lines.append((when, _failed(when, host, pid, user, ip)))
+        failed.append(ip)
+
+    scanners = [SCANNERS[(day + n) % len(SCANNERS)] for n in range(1 if host == "db-1" else 2)]
+    for n, ip in enumerate(scanners):
+        for attempt in range(1 + (day * (n + 2) + len(host)) % 4):
+            fail(at(day, 1 + 2 * attempt, minute=7 + 17 * n),
+                 NOISE_USERS[(day + attempt + n) % len(NOISE_USERS)], ip)
+    if host == "web-1" and day % 7 == 3:
+        # An e-mail address tried as a user name: personal data in the auth log itself.
+        fail(at(day, 11, minute=15), RAW["EMAIL"], scanners[0])
+    if host == "web-1" and day == 5:
+        for n in range(12):
+            fail(at(day, 3) + timedelta(seconds=10 * n), "webmaster", BRUTE_FORCE_IP)
+    if host == "pay-1" and day == 12:
+        for n in range(7):
+            fail(at(day, 4, minute=n), "deploy", STUFFING_IP)
+        pid += 1
+        lines.append((at(day, 4, minute=7, second=30), _sshd(
+            at(day, 4, minute=7, second=30), host, pid,
+            f"Accepted password for deploy from {STUFFING_IP} port 51515 ssh2")))
+    for n in range(1 + day % 2):
+        pid += 1
+        lines.append((at(day, 8 + n, minute=30), _sshd(
+            at(day, 8 + n, minute=30), host, pid,
+            f"Accepted publickey for ops from {OFFICE_IP} port {50000 + n} ssh2: "
+            "ED25519 SHA256:k3Yz0fPq")))
+    return [line for _, line in sorted(lines)], failed
+
+
+def seed_auth(seed: Seed) -> None:
+    """`vedette auth detect` once a week (Sundays, and at the end of each host's logs) on
+    the lines logged since the last run, as a cron job would: the failed attempts are
+    counted on the day of the run, each attempt is an event on its own day."""
+    geo = Geo()
+    seed.failures = {date(2026, 11, day).isoformat(): 0 for day in _days(30)}
+    folder = seed.folder / "auth"
+    folder.mkdir()
+    for host, days in AUTH_DAYS.items():
+        runs = sorted({day for day in days if date(2026, 11, day).weekday() == 6} | {days[-1]})
+        first = 1
+        for run_day in runs:
+            log = folder / f"{host}-{run_day:02d}.log"
+            batch: list[str] = []
+            for day in range(first, run_day + 1):
+                if day not in days:
+                    continue
+                lines, failed = _day_lines(host, day)
+                batch += lines
+                for ip in failed:
+                    country = seed.countries.setdefault(ip, geo.origin(ip).country)
+                    seed.country_failures[country] += 1
+                    seed.source_failures[ip] += 1
+                seed.failures[date(2026, 11, run_day).isoformat()] += len(failed)
+                seed.successes += sum(1 for line in lines if "Accepted" in line)
+            log.write_text("\n".join(batch) + "\n")
+            events = [json.loads(line) for line in _vedette(
+                seed, at(run_day, 23), host, "auth", "detect", log, "--store", seed.store,
+                "--format", "jsonl").splitlines()]
+            seed.auth_events[host] += len(events)
+            seed.detections.update(e["context"]["rule"] for e in events
+                                   if e["kind"] == "finding")
+            first = run_day + 1
+
+
+# --- configuration management --------------------------------------------------------------
+
+def _puppet_report(host: str, when: datetime, changed: list[str], corrective: bool = False,
+                   noop: bool = False) -> tuple[str, str]:
+    """A Puppet `last_run_report.yaml` of a run at `when` that changed (or, in no-op mode,
+    would have changed) the files `changed`; and its transaction id."""
+    run_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"puppet:{host}:{when.isoformat()}"))
+    stamp = when.strftime("%Y-%m-%dT%H:%M:%S.000000000+00:00")
+    count = len(changed)
+    statuses = "".join(f"""
+  File[{path}]: !ruby/object:Puppet::Resource::Status
+    title: "{path}"
+    resource: File[{path}]
+    resource_type: File
+    time: '{stamp}'
+    failed: false
+    changed: {str(not noop).lower()}
+    out_of_sync: true
+    skipped: false
+    change_count: {0 if noop else 1}
+    out_of_sync_count: 1
+    corrective_change: {str(corrective).lower()}""" for path in changed)
+    status = "unchanged" if noop or not changed else "changed"
+    report = f"""--- !ruby/object:Puppet::Transaction::Report
+host: {host}
+time: '{stamp}'
+configuration_version: {int(when.timestamp())}
+transaction_uuid: {run_id}
+report_format: 12
+puppet_version: 7.23.0
+status: {status}
+transaction_completed: true
+noop: {str(noop).lower()}
+noop_pending: {str(noop and bool(changed)).lower()}
+environment: production
+logs: []
+metrics:
+  resources: !ruby/object:Puppet::Util::Metric
+    name: resources
+    label: Resources
+    values:
+    - [total, Total, 120]
+    - [skipped, Skipped, 0]
+    - [failed, Failed, 0]
+    - [failed_to_restart, Failed to restart, 0]
+    - [changed, Changed, {0 if noop else count}]
+    - [out_of_sync, Out of sync, {count}]
+    - [corrective_change, Corrective change, {count if corrective else 0}]
+  time: !ruby/object:Puppet::Util::Metric
+    name: time
+    label: Time
+    values:
+    - [total, Total, 9.5]
+resource_statuses:{statuses if changed else " {}"}
+cached_catalog_status: not_used
+"""
+    return report, run_id
+
+
+def seed_drift(seed: Seed) -> None:
+    """Daily Puppet runs at 02:00 (db-1's stop after the 20th), ingested at the end of each
+    host's month; one corrective change on pay-1 to the passwd file the integrity check
+    then sees; one drift left in no-op mode on web-1."""
     passwd = str(seed.folder / "pay-1" / "etc" / "passwd")
-    events.append(Event(
-        time=at(20, 12), host=Host(name="pay-1", labels=HOSTS["pay-1"]), source="drift",
-        kind="activity", category="config_drift", severity=Severity.MEDIUM,
-        summary=f"puppet changed File[{passwd}]", dedup_key=f"pay-1:drift:File[{passwd}]",
-        context={"tool": "puppet", "mode": "enforce", "run_id": "pay-1-2026-11-20-b",
-                 "resources": [{"type": "File", "title": passwd, "path": passwd}]},
-        observables={"file.path": passwd}, controls=["pci_dss:2.2"]))
-    events.append(Event(
-        time=at(12, 2), host=Host(name="web-1", labels=HOSTS["web-1"]), source="drift",
-        kind="finding", category="config_drift", severity=Severity.MEDIUM,
-        summary="puppet (noop) would change File[/etc/ssh/sshd_config]",
-        dedup_key="web-1:drift:File[/etc/ssh/sshd_config]",
-        context={"tool": "puppet", "mode": "noop", "run_id": "web-1-2026-11-12",
-                 "resources": [{"type": "File", "title": "/etc/ssh/sshd_config",
-                                "path": "/etc/ssh/sshd_config"}]},
-        observables={"file.path": "/etc/ssh/sshd_config"}))
+    for host, last in (("pay-1", 30), ("web-1", 30), ("db-1", 20)):
+        folder = seed.folder / "puppet" / host
+        folder.mkdir(parents=True)
+        for day in _days(last):
+            noop = host == "web-1" and day == 12
+            report, _ = _puppet_report(host, at(day, 2), ["/etc/ssh/sshd_config"] if noop
+                                       else [], noop=noop)
+            (folder / f"{day:02d}.yaml").write_text(report)
+        if host == "pay-1":
+            report, seed.corrective_run = _puppet_report(host, at(20, 12), [passwd],
+                                                         corrective=True)
+            (folder / "20-b.yaml").write_text(report)
+        _vedette(seed, at(last, 23), host, "drift", "ingest", folder, "--store", seed.store)
 
 
-def _privacy(seed: Seed, when: datetime, host: str, entity: str, count: int,
-             context: dict[str, object]) -> Event:
-    raw = RAW[entity]
-    seed.privacy_occurrences[entity] = seed.privacy_occurrences.get(entity, 0) + count
-    return Event(time=when, host=Host(name=host, labels=HOSTS[host]), source="privacy",
-                 kind="finding", category="data_security_finding", severity=Severity.HIGH,
-                 summary=f"{entity} found ({count})",
-                 dedup_key=f"{host}:privacy:{entity}:{context.get('pipeline', 'db')}",
-                 context={"entity_type": entity, "count": count,
-                          "samples": [{"preview": preview(entity, raw),
-                                       "hash": fingerprint(KEY, entity, raw)}], **context},
-                 controls=["gdpr:art5(1)(c)", "pci_dss:3.5.1"] if entity == "CREDIT_CARD"
-                 else ["gdpr:art5(1)(c)"])
+# --- privacy -------------------------------------------------------------------------------
+
+def _checkout_line(day: int, n: int, card: str | None) -> str:
+    paid = f" card={card}" if card else " card=on-file"
+    return f"2026-11-{day:02d}T10:{n:02d}:00Z checkout order=88{day:02d}{n:02d} total=42.50{paid}"
 
 
-def seed_privacy(seed: Seed, events: list[Event]) -> None:
-    events += [
-        _privacy(seed, at(7), "web-1", "CREDIT_CARD", 3,
-                 {"pipeline": "checkout-logs", "data_lifecycle_state": "in_transit",
-                  "action": "mask"}),
-        _privacy(seed, at(8), "pay-1", "CREDIT_CARD", 12,
-                 {"data_lifecycle_state": "at_rest", "schema": "public", "table": "cards",
-                  "database": {"name": "payments", "host": "127.0.0.1", "port": "5432"}}),
-        _privacy(seed, at(9), "web-1", "EMAIL_ADDRESS", 4,
-                 {"pipeline": "app-logs", "data_lifecycle_state": "in_transit",
-                  "action": "detect", "destination_region": "us-east"}),
-        _privacy(seed, at(15), "db-1", "PHONE_NUMBER", 2,
-                 {"pipeline": "crm-sync", "data_lifecycle_state": "in_transit",
-                  "action": "hash", "destination_region": "eu-west", "legal_basis": "SCC"}),
-    ]
+def _privacy_scans(seed: Seed) -> None:
+    """web-1's checkout logs, scanned weekly as they are rotated: the week of the 7th
+    logged card numbers in clear (the incident opened below)."""
+    logs = seed.folder / "web-1" / "logs"
     for day in (1, 8, 15, 22, 29):
-        events.append(Event(time=at(day, 5), host=Host(name="web-1", labels=HOSTS["web-1"]),
-                            source="privacy", kind="status", category="data_security_finding",
-                            summary="scanned", dedup_key="web-1:privacy:status"))
+        cards = [RAW["CREDIT_CARD"], "4111 1111 1111 1111", "5500-0000-0000-0004"] \
+            if day == 8 else []
+        lines = [_checkout_line(day, n, cards[n] if n < len(cards) else None)
+                 for n in range(6)]
+        log = write(logs / f"checkout.log-2026-11-{day:02d}", "\n".join(lines) + "\n")
+        out = _vedette(seed, at(day, 5), "web-1", "pii", "scan", log, "--format", "jsonl",
+                       "--store", seed.store)
+        summary = json.loads(out.splitlines()[-1])["summary"]
+        seed.privacy += [PrivacyFinding("web-1", kind, count, None)
+                         for kind, count in summary["by_type"].items()]
+        seed.privacy_runs += 1
 
+
+def _card_table(seed: Seed) -> None:
+    """pay-1's payment database keeps card numbers in clear: a scan of the table finds
+    them at rest, in the cardholder-data environment."""
+    schema = f"payments_{uuid.uuid4().hex[:8]}"
+    cards = [RAW["CREDIT_CARD"], "5500000000000004", "378282246310005", "6011111111111117"]
+    with psycopg.connect(PG_DSN, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+        conn.execute(f"CREATE TABLE {schema}.cards (id int PRIMARY KEY, pan text)")
+        for n in range(12):
+            conn.execute(f"INSERT INTO {schema}.cards VALUES (%s, %s)", (n, cards[n % 4]))
+    try:
+        out = _vedette(seed, at(8), "pay-1", "pii", "scan-db", PG_DSN, "--table",
+                       f"{schema}.cards", "--format", "jsonl", "--store", seed.store)
+    finally:
+        with psycopg.connect(PG_DSN, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    summary = json.loads(out.splitlines()[-1])["summary"]
+    seed.card_store = f"test:{schema}.cards"
+    seed.privacy += [PrivacyFinding("pay-1", kind, count, None, seed.card_store)
+                     for kind, count in summary["by_type"].items()]
+    seed.privacy_runs += 1
+
+
+def _redact(seed: Seed, when: datetime, host: str, lines: list[str], found: dict[str, int],
+            redacted: bool, *options: str | Path) -> None:
+    """A stream through the real `vedette pii redact`, recorded in the store; `found` is
+    what the lines carry."""
+    out = _vedette(seed, when, host, "pii", "redact", *options, "--store", seed.store,
+                   codes=(0,), stdin="\n".join(lines) + "\n")
+    assert len(out.splitlines()) == len(lines)
+    seed.privacy += [PrivacyFinding(host, kind, count, redacted)
+                     for kind, count in found.items()]
+    seed.privacy_runs += 1
+
+
+def seed_privacy(seed: Seed) -> None:
+    _privacy_scans(seed)
+    _card_table(seed)
+    # In flight: web-1's checkout logs go to the central log store with card numbers
+    # masked; its application logs go to a US analytics service with e-mail addresses left
+    # as they are (the pipeline's policy keeps them) and no legal basis recorded; db-1's
+    # CRM sync sends hashed phone numbers to Europe under standard contractual clauses.
+    _redact(seed, at(7), "web-1", [_checkout_line(7, n, RAW["CREDIT_CARD"] if n % 2 else None)
+                                   for n in range(6)],
+            {"CREDIT_CARD": 3}, True, "--pipeline", "checkout-logs")
+    keep_emails = seed.folder / "keep-emails.yaml"
+    keep_emails.write_text("transforms:\n  EMAIL: keep\n")
+    _redact(seed, at(9), "web-1", [f"2026-11-09T09:{n:02d}:00Z signup ok user={RAW['EMAIL']}"
+                                   if n < 4 else f"2026-11-09T09:{n:02d}:00Z page view"
+                                   for n in range(8)],
+            {"EMAIL": 4}, False, "--pipeline", "app-logs", "--to-region", "us-east",
+            "--policy", keep_emails)
+    hash_phones = seed.folder / "hash-phones.yaml"
+    hash_phones.write_text("transforms:\n  PHONE: hash\n")
+    _redact(seed, at(15), "db-1", [json.dumps({"contact": n, "phone": RAW["PHONE"]})
+                                   for n in range(2)],
+            {"PHONE": 2}, True, "--pipeline", "crm-sync", "--to-region", "eu-west",
+            "--legal-basis", "SCC", "--policy", hash_phones)
+    for finding in seed.privacy:
+        seed.privacy_occurrences[finding.type] += finding.count
+
+
+# --- incidents -----------------------------------------------------------------------------
 
 def seed_incidents(seed: Seed) -> None:
     def incident(*args: str) -> None:
@@ -246,14 +428,9 @@ def seed_incidents(seed: Seed) -> None:
 def build(folder: Path) -> Seed:
     seed = Seed(store=folder / "store.db", folder=folder)
     seed_fim(seed)
-    events: list[Event] = []
-    metrics: list[Metric] = []
-    seed_auth(seed, events, metrics)
-    seed_drift(seed, events)
-    seed_privacy(seed, events)
-    with open_store(seed.store) as store:
-        store.add_events(sorted(events, key=lambda e: e.time))
-        store.add_metrics(metrics)
+    seed_auth(seed)
+    seed_drift(seed)
+    seed_privacy(seed)
     seed_incidents(seed)
     return seed
 

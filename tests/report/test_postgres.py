@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 
 import psycopg
 import pytest
@@ -36,15 +37,23 @@ def test_same_figures_from_postgresql(seed: Seed, content: dict, pg_url: str) ->
     assert replayed["operation"]["fim_weekly"] == content["operation"]["fim_weekly"]
     for key in ("access", "privacy", "incidents"):
         assert replayed[key] == content[key], key
-    # Without run records a pipeline's completed runs are unknown and it is last seen at
-    # its last event; whether it reported is the same.
+    # Without run records a pipeline's completed runs are unknown and it (or its host) is
+    # last seen at its last event, a moment before its run ended; whether it reported is
+    # the same.
     pipeline_detail = ("completed_runs", "last_seen")
     assert [{k: v for k, v in row.items() if k not in pipeline_detail}
             for row in replayed["coverage"].pop("pipelines")] == \
         [{k: v for k, v in row.items() if k not in pipeline_detail}
          for row in content["coverage"]["pipelines"]]
-    assert replayed["coverage"] == {k: v for k, v in content["coverage"].items()
-                                    if k != "pipelines"}
+    hosts = [(datetime.fromisoformat(row.pop("last_seen")),
+              datetime.fromisoformat(original["last_seen"]))
+             for row, original in zip(replayed["coverage"]["hosts"],
+                                      content["coverage"]["hosts"], strict=True)]
+    assert all(run - timedelta(minutes=1) < event <= run for event, run in hosts), hosts
+    assert replayed["coverage"] == {
+        **{k: v for k, v in content["coverage"].items() if k != "pipelines"},
+        "hosts": [{k: v for k, v in row.items() if k != "last_seen"}
+                  for row in content["coverage"]["hosts"]]}
     assert replayed["operation"]["auth_daily"] == content["operation"]["auth_daily"]
     assert replayed["findings"]["drift"] == content["findings"]["drift"]
     assert [r["disposition"] for r in replayed["findings"]["fim"]] == \

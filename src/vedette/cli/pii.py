@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -129,26 +130,64 @@ def redact(
     policy: PolicyOpt = None,
     region: RegionOpt = None,
     key: KeyOpt = None,
+    pipeline: Annotated[str | None, typer.Option(
+        "--pipeline", help="Name of the stream being redacted (e.g. checkout-logs), recorded "
+                           "with what it carried.", show_default="stdin")] = None,
+    to_region: Annotated[str | None, typer.Option(
+        "--to-region", help="Region label of where the stream is sent: another region than "
+                            "this host's is a cross-region flow in reports.",
+        show_default=False)] = None,
+    legal_basis: Annotated[str | None, typer.Option(
+        "--legal-basis", help="Legal basis of sending the data to --to-region (e.g. SCC, "
+                              "adequacy).", show_default="none recorded")] = None,
+    store: Annotated[str | None, typer.Option(
+        "--store", help="Record the run and what the stream carried (per entity type: count, "
+                        "transform, masked samples) in this event store when the stream ends: "
+                        "a SQLite file or a postgresql:// URL.",
+        show_default="nothing is recorded")] = None,
 ) -> None:
     """Redact standard input to standard output, line by line, as the policy says.
 
     JSON lines keep their structure (keys give context: "password", "email", "dob");
     other lines are redacted as text. Each line is flushed at once, so the command can sit
-    in a pipe or as an exec stage of a log shipper.
+    in a pipe or as an exec stage of a log shipper. SIGTERM ends the stream like the end of
+    its input.
     """
-    from vedette.privacy.redact import redact_stream
+    from vedette.privacy.findings import Flow
+    from vedette.privacy.redact import StreamStopped, redact_recorded, redact_stream
+    from vedette.store import StoreError
 
+    if store is None and (pipeline or to_region or legal_basis):
+        fail("--pipeline, --to-region and --legal-basis describe what --store records: "
+             "give --store too")
     engine = load_engine(policy, region, key)
+    signal.signal(signal.SIGTERM, _stop_stream)
     try:
-        failures = redact_stream(engine, sys.stdin.buffer, sys.stdout.buffer)
-    except BrokenPipeError:
-        sys.exit(0)  # the reader went away: nothing left to redact for
+        if store is None:
+            failures = redact_stream(engine, sys.stdin.buffer, sys.stdout.buffer)
+        else:
+            flow = Flow(pipeline or "stdin", to_region, legal_basis)
+            with state.store(store) as events:
+                failures = redact_recorded(engine, sys.stdin.buffer, sys.stdout.buffer,
+                                           events, state.host(), flow)
+    except (BrokenPipeError, StreamStopped):
+        sys.exit(0)  # the reader went away, or we were told to stop: the stream has ended
     except KeyboardInterrupt:
         sys.exit(130)
+    except StoreError as exc:
+        fail(str(exc))
     if failures:
         stderr.print(f"[bold red]vedette: error:[/] {failures} lines could not be redacted "
                      "and were replaced by a placeholder", highlight=False)
         sys.exit(3)
+
+
+def _stop_stream(signum: int, frame: object) -> None:
+    from vedette.privacy.redact import StreamStopped
+
+    # Once: a second SIGTERM must not cut short the recording of what the stream carried.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise StreamStopped
 
 
 def _register_scan_db() -> None:

@@ -1,10 +1,11 @@
-"""Scan results as events and metrics: one finding event per file and entity type (with a
-count and a few located samples), one status event per run. Never a value: previews and
-keyed hashes only.
+"""Scan and redaction results as events and metrics: one finding event per file (or
+redacted stream) and entity type, with a count and a few located samples, one status event
+per run. Never a value: previews and keyed hashes only.
 
 A log file with ten thousand e-mail addresses is one problem to fix, so it is one event,
 deduplicated across runs by host, path and type; the individual lines go to the scan's own
-output.
+output. Data in files is at rest; data a `pii redact` stream carries is in transit, and its
+events say through which pipeline, what was done to it and which region it goes to.
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ from typing import Any
 
 from vedette.events import Event, Host, Metric, MetricType, Severity
 from vedette.privacy.entities import CREDIT_CARD, IP_ADDRESS, NATIONAL_IDS, SECRETS, US_SSN
-from vedette.privacy.scan import LineFinding, ScanProblem
+from vedette.privacy.scan import STDIN, LineFinding, ScanProblem
 
 SOURCE = "privacy"
 CATEGORY = "data_security_finding"
 MAX_SAMPLES = 10
 MAX_LISTED_PROBLEMS = 100
+# OCSF data lifecycle states: stored (files, databases) or moving (a stream being shipped).
+AT_REST, IN_TRANSIT = "at_rest", "in_transit"
 
 # Personal data found where it should not be bears on data minimisation and on the
 # security of processing (GDPR Art. 5(1)(c), Art. 32; LGPD Art. 46). Readable card numbers
@@ -92,12 +95,14 @@ class Tally:
 
 def finding_event(host: Host, group: FileTypeFindings) -> Event:
     plural = "" if group.count == 1 else "s"
+    # Standard input is whatever was piped in: where it rests is not known.
+    state = {} if group.path == STDIN else {"data_lifecycle_state": AT_REST}
     return Event(
         host=host, source=SOURCE, kind="finding", category=CATEGORY,
         severity=severity_for(group.type),
         summary=f"{group.count} {group.type} value{plural} in {group.path}",
         dedup_key=f"{host.name}:{SOURCE}:file:{group.path}:{group.type}",
-        context={"entity_type": group.type, "count": group.count,
+        context={**state, "entity_type": group.type, "count": group.count,
                  "max_confidence": round(group.max_confidence, 3),
                  "detectors": sorted(group.detectors), "samples": group.samples},
         observables={"file.path": group.path},
@@ -130,3 +135,65 @@ def scan_metrics(tally: Tally, files: int, scanned_bytes: int, seconds: float) -
         Metric(name="vedette_privacy_scan_duration_seconds", value=round(seconds, 3)),
     ]
     return metrics
+
+
+# --- redacted streams ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Flow:
+    """A stream `pii redact` filters: the pipeline's name, the region label of where it is
+    sent (None: not said) and the legal basis of sending it there (None: none recorded)."""
+
+    pipeline: str
+    destination_region: str | None = None
+    legal_basis: str | None = None
+
+    def context(self) -> dict[str, str]:
+        described = {"pipeline": self.pipeline, "destination_region": self.destination_region,
+                     "legal_basis": self.legal_basis}
+        return {key: value for key, value in described.items() if value is not None}
+
+
+@dataclass
+class StreamTypeFindings:
+    """What one redacted stream carried of one entity type, and what the policy did to it
+    (its transform: `mask`, `hash`, `keep`...)."""
+
+    type: str
+    action: str
+    count: int = 0
+    samples: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, line: int, preview: str, hash_: str) -> None:
+        self.count += 1
+        if len(self.samples) < MAX_SAMPLES:
+            self.samples.append({"line": line, "preview": preview, "hash": hash_})
+
+
+def stream_finding_event(host: Host, flow: Flow, group: StreamTypeFindings) -> Event:
+    plural = "" if group.count == 1 else "s"
+    return Event(
+        host=host, source=SOURCE, kind="finding", category=CATEGORY,
+        severity=severity_for(group.type),
+        summary=f"{group.count} {group.type} value{plural} in pipeline {flow.pipeline} "
+                f"({group.action})",
+        dedup_key=f"{host.name}:{SOURCE}:pipeline:{flow.pipeline}:{group.type}",
+        context={**flow.context(), "action": group.action,
+                 "data_lifecycle_state": IN_TRANSIT, "entity_type": group.type,
+                 "count": group.count, "samples": group.samples},
+        controls=controls_for(group.type))
+
+
+def stream_status_event(host: Host, flow: Flow, lines: int, groups: list[StreamTypeFindings],
+                        dropped: int) -> Event:
+    total = sum(group.count for group in groups)
+    highest = Severity.highest([severity_for(group.type) for group in groups]) or Severity.INFO
+    summary = (f"redacted {lines} lines of pipeline {flow.pipeline}: {total} findings"
+               + (f", {dropped} lines dropped" if dropped else ""))
+    return Event(
+        host=host, source=SOURCE, kind="status", category=CATEGORY, severity=highest,
+        summary=summary, dedup_key=f"{host.name}:{SOURCE}:pipeline:{flow.pipeline}:status",
+        context={**flow.context(), "data_lifecycle_state": IN_TRANSIT, "lines": lines,
+                 "findings": total, "by_type": {group.type: group.count for group in groups},
+                 "dropped_lines": dropped},
+        controls=list(BASE_CONTROLS))

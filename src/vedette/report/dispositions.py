@@ -14,12 +14,13 @@ NOT_RECORDED = "not recorded in the store"
 
 
 def _drift_paths(event: Event) -> set[str]:
-    """The files a configuration-management change names."""
+    """The files a configuration-management change names (a resource that is no file by
+    its title, e.g. `Package[nginx]`)."""
     paths = {event.observables.get("file.path")}
     resources = event.context.get("resources")
     for resource in resources if isinstance(resources, list) else []:
         if isinstance(resource, dict):
-            paths |= {resource.get("path"), resource.get("title")}
+            paths.add(resource.get("path") or resource.get("title"))
     return {path for path in paths if isinstance(path, str)}
 
 
@@ -78,7 +79,9 @@ def drift_changes(holdings: Holdings) -> list[dict[str, Any]]:
     for event in _drift_runs(holdings):
         if not holdings.in_period(event.time):
             continue
-        repaired = event.kind == "activity" and event.context.get("mode", "enforce") != "noop"
+        # A failed resource or a run that did not happen changed nothing.
+        repaired = (event.context.get("mode", "enforce") != "noop"
+                    and event.context.get("verdict") not in ("failed", "missing"))
         rows.append({
             "time": event.time.isoformat(), "host": event.host.name,
             "tool": event.context.get("tool", ""), "run_id": str(event.context.get("run_id", "")),

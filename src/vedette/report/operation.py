@@ -22,9 +22,14 @@ def _cell(count: int, slot_end: datetime, now: datetime) -> str:
 
 def _status_times(holdings: Holdings, source: str, category: str) -> dict[str, list[datetime]]:
     """When each host's completed runs of `source` ended: from run records, or from the
-    status events a run emits when its record is elsewhere (events shipped by an agent)."""
+    status events a run emits when its record is elsewhere (events shipped by an agent).
+
+    Configuration-management runs are the tool's own (Puppet, Ansible...): each one ingested
+    leaves a status event at its start, while the run records are of the ingestions (a
+    week of reports ingested at once is still seven runs)."""
     times: dict[str, list[datetime]] = defaultdict(list)
-    runs = holdings.completed_runs(source, "check" if source == "fim" else None)
+    runs = [] if source == "drift" else holdings.completed_runs(
+        source, "check" if source == "fim" else None)
     for run in runs:
         assert run.ended_at is not None
         times[run.host].append(run.ended_at)
@@ -32,7 +37,8 @@ def _status_times(holdings: Holdings, source: str, category: str) -> dict[str, l
     for event in holdings.category(category):
         if (event.source == source and event.kind == "status"
                 and event.host.name not in recorded
-                and event.context.get("baseline_verified", True)):
+                and event.context.get("baseline_verified", True)
+                and not event.context.get("run_failed")):
             times[event.host.name].append(event.time)
     return times
 

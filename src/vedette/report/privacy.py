@@ -17,8 +17,9 @@ from vedette.report.scope import Scope
 CATEGORY = "data_security_finding"
 CARD_TYPES = {"CREDIT_CARD", "PAN"}
 # Actions of the privacy engine that leave no readable value behind.
-REDACTING = {"mask", "masked", "hash", "hashed", "redact", "redacted", "drop", "dropped",
-             "tokenize", "tokenized", "pseudonymize", "pseudonymized", "truncate"}
+REDACTING = {"mask", "masked", "partial_mask", "hash", "hashed", "redact", "redacted", "drop",
+             "dropped", "tokenize", "tokenized", "pseudonymize", "pseudonymized", "encrypt",
+             "encrypted", "truncate"}
 UNLABELLED = "(no region label)"
 
 
