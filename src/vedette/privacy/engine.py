@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from vedette.privacy import transforms
 from vedette.privacy.context import key_leaf
@@ -145,11 +145,17 @@ class Engine:
         parts.append(text[position:])
         return "".join(parts)
 
-    def redact(self, text: str, key_name: str | None = None) -> str:
-        """`text` with its personal data transformed by the policy."""
-        return self.apply(text, self.detect(text, key_name))
+    def redact(self, text: str, key_name: str | None = None,
+               observe: Callable[[str, list[Finding]], None] | None = None) -> str:
+        """`text` with its personal data transformed by the policy; `observe`, if given, is
+        told what was found (to count it, never to keep the value)."""
+        findings = self.detect(text, key_name)
+        if observe is not None and findings:
+            observe(text, findings)
+        return self.apply(text, findings)
 
-    def redact_value(self, value: object, key_name: str | None = None) -> object:
+    def redact_value(self, value: object, key_name: str | None = None,
+                     observe: Callable[[str, list[Finding]], None] | None = None) -> object:
         """A JSON-like value with its strings redacted, keys as context, structure kept.
 
         Mappings keep their keys and lists their order (tuples come back as lists); numbers
@@ -157,15 +163,15 @@ class Engine:
         come back as redacted text only when they held personal data.
         """
         if isinstance(value, str):
-            return self.redact(value, key_name)
+            return self.redact(value, key_name, observe)
         if isinstance(value, dict):
-            return {key: self.redact_value(item, _child_key(key_name, str(key)))
+            return {key: self.redact_value(item, _child_key(key_name, str(key)), observe)
                     for key, item in value.items()}
         if isinstance(value, list | tuple):
-            return [self.redact_value(item, key_name) for item in value]
+            return [self.redact_value(item, key_name, observe) for item in value]
         if isinstance(value, int | float) and not isinstance(value, bool):
             text = str(value)
-            redacted = self.redact(text, key_name)
+            redacted = self.redact(text, key_name, observe)
             return value if redacted == text else redacted
         return value
 

@@ -14,7 +14,8 @@ previews and keyed hashes of a few) and a status event. The output is the same e
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from typing import BinaryIO
 
 from vedette.events import Host
@@ -60,24 +61,10 @@ class StreamTally:
                       engine.fingerprint(text, finding))
 
 
-class TallyingEngine(Engine):
-    """`engine`'s policy and key, redacting exactly as it does, and counting in `tally`
-    what each redaction finds (JSON values included: `redact_value` goes through
-    `redact`)."""
-
-    def __init__(self, engine: Engine, tally: StreamTally) -> None:
-        super().__init__(engine.policy, engine.key)
-        self.tally = tally
-
-    def redact(self, text: str, key_name: str | None = None) -> str:
-        findings = self.detect(text, key_name)
-        if findings:
-            self.tally.add(self, text, findings)
-        return self.apply(text, findings)
-
-
-def redact_line(engine: Engine, line: str) -> str:
-    """One line (without its end of line) redacted, JSON objects kept as JSON."""
+def redact_line(engine: Engine, line: str,
+                observe: Callable[[str, list[Finding]], None] | None = None) -> str:
+    """One line (without its end of line) redacted, JSON objects kept as JSON; `observe` is
+    told what each redaction found (see `Engine.redact`)."""
     stripped = line.lstrip()
     if stripped.startswith("{"):
         try:
@@ -85,16 +72,15 @@ def redact_line(engine: Engine, line: str) -> str:
         except ValueError:
             value = None
         if isinstance(value, dict):
-            return json.dumps(engine.redact_value(value), ensure_ascii=False)
-    return engine.redact(line)
+            return json.dumps(engine.redact_value(value, observe=observe), ensure_ascii=False)
+    return engine.redact(line, observe=observe)
 
 
 def redact_stream(engine: Engine, source: BinaryIO, sink: BinaryIO,
                   tally: StreamTally | None = None) -> int:
     """Redact `source` into `sink` line by line, flushing each; returns the lines dropped.
     With `tally`, what is found is also counted there (and the lines read)."""
-    if tally is not None:
-        engine = TallyingEngine(engine, tally)
+    observe = None if tally is None else partial(tally.add, engine)
     failures = 0
     for raw in iter(source.readline, b""):
         if tally is not None:
@@ -104,7 +90,7 @@ def redact_stream(engine: Engine, source: BinaryIO, sink: BinaryIO,
         if text.endswith("\r"):
             text, ending = text[:-1], b"\r" + ending
         try:
-            redacted = redact_line(engine, text)
+            redacted = redact_line(engine, text, observe)
         except Exception:  # a bug must cost one line, never the stream or a leak
             failures += 1
             if tally is not None:
