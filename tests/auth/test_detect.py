@@ -113,3 +113,18 @@ def test_detector_state_round_trips() -> None:
     assert again.state() == detector.state()
     found = [d for n in range(7, 10) for d in again.feed(attempt(n, "198.51.100.7", "root"))]
     assert "brute_force" in [d.rule for d in found]
+
+
+def test_a_detection_says_how_long_the_attack_actually_took() -> None:
+    from vedette.auth.findings import detection_event
+    from vedette.auth.geo import Geo
+    from vedette.events import Host
+
+    detector = Detector()
+    found = [d for n in range(10)
+             for d in detector.feed(attempt(n * 45, "198.51.100.7", "alice"))]
+    (brute,) = [d for d in found if d.rule == "brute_force"]
+    assert brute.first == T0 and brute.time == T0 + timedelta(seconds=405)
+    event = detection_event(brute, Host(name="h"), Geo())
+    assert event.summary == "brute force: 10 failed attempts from 198.51.100.7 in 7 min"
+    assert event.context["first_attempt"] == T0.isoformat()

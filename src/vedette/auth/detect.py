@@ -40,6 +40,7 @@ class Detection:
     sources: list[str] = field(default_factory=list)
     users: list[str] = field(default_factory=list)
     line: int | None = None
+    first: datetime | None = None  # the oldest attempt counted: the attack's actual span
 
 
 class Window:
@@ -85,6 +86,11 @@ class Window:
 
     def count(self, key: Hashable) -> int:
         return len(self._items.get(key, ()))
+
+    def oldest(self, key: Hashable) -> datetime | None:
+        """When the oldest item still in the window for `key` was seen."""
+        items = self._items.get(key)
+        return items[0][0] if items else None
 
     def state(self) -> list[list[Any]]:
         """What the window holds, as JSON-ready lists: [key, [[epoch seconds, item]...]]."""
@@ -184,14 +190,17 @@ class Detector:
         return self._success(attempt, attempt.time)
 
     def _fire(self, rule: str, key: str, time: datetime, threshold: Threshold,
-              severity: Severity, count: int, attempt: AuthRecord, **extra: Any
-              ) -> list[Detection]:
+              severity: Severity, count: int, attempt: AuthRecord, counted: Window,
+              counted_key: Hashable, **extra: Any) -> list[Detection]:
+        """A detection, unless `rule` fired for `key` less than a window ago; `counted` is
+        the window (and `counted_key` its key) whose items made the count."""
         quiet = self._quiet_until.get((rule, key))
         if quiet is not None and time < quiet:
             return []
         self._quiet_until[(rule, key)] = time + timedelta(seconds=threshold.window)
         return [Detection(rule, severity, key, time, count, threshold.window, threshold.count,
-                          line=attempt.line, service=attempt.service, **extra)]
+                          line=attempt.line, service=attempt.service,
+                          first=counted.oldest(counted_key), **extra)]
 
     def _failure(self, attempt: AuthRecord, time: datetime) -> list[Detection]:
         s, found = self.settings, []
@@ -199,34 +208,38 @@ class Detector:
         self._by_service.add(service, time)
         if self._by_service.count(service) >= s.service.count:
             found += self._fire("service_surge", service, time, s.service, Severity.MEDIUM,
-                                self._by_service.count(service), attempt)
+                                self._by_service.count(service), attempt, self._by_service,
+                                service)
         if user is not None and ip is not None:
             self._sources_by_user.add((service, user), time, ip)
             sources = self._sources_by_user.distinct((service, user))
             if len(sources) >= s.distributed_user.count:
                 found += self._fire("distributed_attack", f"{service}:{user}", time,
                                     s.distributed_user, Severity.HIGH, len(sources), attempt,
-                                    user=user, sources=sorted(sources)[:MAX_LISTED])
+                                    self._sources_by_user, (service, user), user=user,
+                                    sources=sorted(sources)[:MAX_LISTED])
         if ip is None:
             return found
         self._by_source.add(ip, time)
         self._before_success.add(ip, time)
         if self._by_source.count(ip) >= s.brute_force.count:
             found += self._fire("brute_force", ip, time, s.brute_force, Severity.HIGH,
-                                self._by_source.count(ip), attempt, src_ip=ip)
+                                self._by_source.count(ip), attempt, self._by_source, ip,
+                                src_ip=ip)
         if user is not None:
             self._users_by_source.add(ip, time, user)
             users = self._users_by_source.distinct(ip)
             if len(users) >= s.spraying.count:
                 found += self._fire("password_spraying", ip, time, s.spraying, Severity.HIGH,
-                                    len(users), attempt, src_ip=ip,
+                                    len(users), attempt, self._users_by_source, ip, src_ip=ip,
                                     users=sorted(users)[:MAX_LISTED])
             if user in self._privileged:
                 self._privileged_by_source.add(ip, time, user)
                 count = self._privileged_by_source.count(ip)
                 if count >= s.privileged.count:
                     found += self._fire("privileged_account", ip, time, s.privileged,
-                                        Severity.MEDIUM, count, attempt, src_ip=ip,
+                                        Severity.MEDIUM, count, attempt,
+                                        self._privileged_by_source, ip, src_ip=ip,
                                         users=sorted(self._privileged_by_source.distinct(ip)))
         network = network_of(ip)
         if network is not None:
@@ -235,7 +248,8 @@ class Detector:
             count = self._by_network.count(network)
             if count >= s.network.count and len(sources) >= s.network_min_sources:
                 found += self._fire("network_attack", network, time, s.network, Severity.HIGH,
-                                    count, attempt, sources=sorted(sources)[:MAX_LISTED])
+                                    count, attempt, self._by_network, network,
+                                    sources=sorted(sources)[:MAX_LISTED])
         return found
 
     def _success(self, attempt: AuthRecord, time: datetime) -> list[Detection]:
@@ -247,4 +261,5 @@ class Detector:
         if failures < s.count:
             return []
         return self._fire("success_after_failures", f"{ip}:{attempt.user}", time, s,
-                          Severity.CRITICAL, failures, attempt, src_ip=ip, user=attempt.user)
+                          Severity.CRITICAL, failures, attempt, self._before_success, ip,
+                          src_ip=ip, user=attempt.user)

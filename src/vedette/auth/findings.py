@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from datetime import datetime
 from typing import Any
@@ -54,13 +55,15 @@ def detection_event(found: Detection, host: Host, geo: Geo) -> Event:
     """A `detection_finding` for an attack."""
     origin = geo.origin(found.src_ip) if found.src_ip else None
     values = {"count": found.count, "src_ip": found.src_ip, "user": found.user,
-              "service": found.service, "key": found.key, "minutes": found.window // 60 or 1,
+              "service": found.service, "key": found.key, "minutes": _minutes(found),
               "n_sources": len(found.sources)}
     context: dict[str, Any] = {
         "rule": found.rule, "key": found.key, "count": found.count,
         "threshold": found.threshold, "window_seconds": found.window, "service": found.service,
         "line": found.line,
     }
+    if found.first is not None:
+        context["first_attempt"] = found.first.isoformat()
     if origin is not None:
         context["origin"] = origin.as_dict()
     if found.sources:
@@ -74,6 +77,14 @@ def detection_event(found: Detection, host: Host, geo: Geo) -> Event:
                  summary=_SUMMARIES[found.rule].format(**values),
                  dedup_key=f"{host.name}:{SOURCE}:{found.rule}:{found.key}", context=context,
                  observables=observables, controls=CONTROLS)
+
+
+def _minutes(found: Detection) -> int:
+    """The attack's span in whole minutes (at least 1): from the oldest attempt counted to
+    the one that crossed the threshold; the rule's window if that is unknown."""
+    if found.first is None:
+        return found.window // 60 or 1
+    return max(1, math.ceil((found.time - found.first).total_seconds() / 60))
 
 
 def attempt_metrics(attempts: Counter[tuple[str, str, str]], sources: set[str],
