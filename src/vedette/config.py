@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from vedette.auth.config import AuthSettings
 from vedette.drift.config import DriftSettings
-from vedette.home import ENV_CONFIG, ENV_HOME, data_home  # noqa: F401 - where they used to be
+from vedette.home import ENV_CONFIG
 from vedette.privacy.config import PrivacySettings
 
 M = TypeVar("M", bound=BaseModel)

@@ -21,8 +21,9 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import timedelta
 from pathlib import Path
 
-from vedette.config import ConfigError, Settings, data_home
+from vedette.config import ConfigError, Settings
 from vedette.events import Host, Metric, MetricType, utcnow
+from vedette.home import data_home
 from vedette.pipeline import checks
 from vedette.pipeline.checks import CheckOutcome, run_check, worst
 from vedette.pipeline.config import AgentSettings, CheckSettings

@@ -8,8 +8,9 @@ import socket
 import sys
 from pathlib import Path
 
-from vedette.config import ConfigError, data_home
+from vedette.config import ConfigError
 from vedette.events import Host
+from vedette.home import data_home
 from vedette.pipeline.items import record_line
 from vedette.store import StoreError, open_store
 
