@@ -84,8 +84,20 @@ def test_prefilter_without_hyperscan_gives_the_same_lines(engine: Engine,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     block = ("\n".join(LINES) + "\n").encode()
     with_hyperscan = list(BlockScanner(engine).scan_block(block))
-    monkeypatch.setattr("vedette.privacy.scan._hyperscan_database", lambda patterns: None)
-    assert list(BlockScanner(engine).scan_block(block)) == with_hyperscan
+    monkeypatch.setattr("vedette.privacy.prefilter._hyperscan_database", lambda patterns: None)
+    without = Engine(engine.policy, engine.key)
+    assert list(BlockScanner(without).scan_block(block)) == with_hyperscan
+    assert [without.detect(line) for line in LINES] == [engine.detect(line) for line in LINES]
+
+
+def test_the_prefilter_is_safe_in_many_threads(engine: Engine) -> None:
+    """Logging filters run in the application's threads: each scans with its own scratch."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    expected = [engine.prefilter.mask(line) for line in LINES]
+    with ThreadPoolExecutor(8) as pool:
+        for _ in range(20):
+            assert list(pool.map(engine.prefilter.mask, LINES)) == expected
 
 
 def test_json_lines_are_what_json_dumps_writes(engine: Engine, tmp_path: Path) -> None:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache
 
 from vedette.privacy import transforms
 from vedette.privacy.context import key_leaf
 from vedette.privacy.detectors import Detector, all_detectors
 from vedette.privacy.entities import Finding
 from vedette.privacy.policy import Policy
+from vedette.privacy.prefilter import Prefilter
 from vedette.privacy.transforms import Transform
 
 
@@ -49,7 +51,9 @@ class Engine:
         self._allowed_keys = frozenset(key.lower() for key in policy.allow.keys)
         self._encryption_key = self._load_encryption_key()
         # Detectors whose trigger does not occur in a text cannot find anything in it.
-        self._triggers = [(detector, re.compile(detector.trigger)) for detector in self.detectors]
+        self.prefilter = Prefilter([detector.trigger for detector in self.detectors])
+        # ...unless the key the text is the value of makes it personal data by itself.
+        self._wanting = lru_cache(maxsize=4096)(self._detectors_wanting)
 
     def _load_encryption_key(self) -> bytes | None:
         settings = self.policy.encryption
@@ -99,11 +103,21 @@ class Engine:
     def detect(self, text: str, key_name: str | None = None) -> list[Finding]:
         """The personal data in `text`, in text order; `key_name` names the field `text` is
         the value of."""
-        if key_name is not None:
-            # A key can make a whole value personal data with no trigger in the text itself.
-            return self.detect_with(self.detectors, text, key_name)
-        return self.detect_with([detector for detector, trigger in self._triggers
-                                 if trigger.search(text)], text)
+        mask = self.prefilter.mask(text)
+        if key_name is None:
+            return self.detect_with([detector for index, detector in enumerate(self.detectors)
+                                     if mask >> index & 1], text)
+        # A key can make a whole value personal data with no trigger in the text itself.
+        wanting = self._wanting(key_name)
+        return self.detect_with([detector for index, detector in enumerate(self.detectors)
+                                 if mask >> index & 1 or detector in wanting], text, key_name)
+
+    def _detectors_wanting(self, key_name: str) -> frozenset[Detector]:
+        """The detectors for which a value under `key_name` may be personal data with no
+        trigger in it; a detector that cannot tell is always among them."""
+        return frozenset(detector for detector in self.detectors
+                         if getattr(detector, "wants_key", None) is None
+                         or detector.wants_key(key_name))
 
     # --- transformation -----------------------------------------------------------------
 

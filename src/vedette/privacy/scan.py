@@ -13,7 +13,6 @@ from __future__ import annotations
 import gzip
 import io
 import os
-import re
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -68,59 +67,13 @@ class ScanProblem:
     message: str
 
 
-class Prefilter:
-    """Finds the lines of a block that some detector's trigger occurs in.
-
-    With Hyperscan (x86-64) all triggers run in one pass at memory speed; elsewhere Python's
-    `re` runs them one after the other, with the same results, more slowly.
-    """
-
-    def __init__(self, triggers: list[str]) -> None:
-        self._patterns = [trigger.encode("ascii") for trigger in triggers]
-        self._database = _hyperscan_database(self._patterns)
-        self._regexes = ([] if self._database is not None else
-                         [re.compile(pattern + rb"[^\n]*", re.MULTILINE)
-                          for pattern in self._patterns])
-
-    def hits(self, block: bytes) -> dict[int, int]:
-        """Start offset of each line a trigger hit -> bit mask of the triggers that hit it."""
-        hits: dict[int, int] = {}
-        rfind, get = block.rfind, hits.get
-        if self._database is not None:
-            def on_match(index: int, _start: int, end: int, _flags: int, _context: object) -> None:
-                line = rfind(b"\n", 0, end - 1) + 1
-                hits[line] = get(line, 0) | (1 << index)
-
-            self._database.scan(block, match_event_handler=on_match)
-            return hits
-        for index, regex in enumerate(self._regexes):
-            bit = 1 << index
-            # The trigger plus `[^\n]*`: one match per line however often the trigger occurs.
-            for match in regex.finditer(block):
-                line = rfind(b"\n", 0, match.start()) + 1
-                hits[line] = get(line, 0) | bit
-        return hits
-
-
-def _hyperscan_database(patterns: list[bytes]) -> object | None:
-    try:
-        import hyperscan
-    except ImportError:
-        return None
-    database = hyperscan.Database()
-    database.compile(expressions=patterns, ids=list(range(len(patterns))),
-                     elements=len(patterns),
-                     flags=[hyperscan.HS_FLAG_MULTILINE] * len(patterns))
-    return database
-
-
 class BlockScanner:
     """Finds personal data in blocks of whole lines, looking only at lines a trigger hits."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.detectors: list[Detector] = list(engine.detectors)
-        self.prefilter = Prefilter([detector.trigger for detector in self.detectors])
+        self.prefilter = engine.prefilter
 
     def scan_block(self, block: bytes) -> Iterator[tuple[int, str, list[Finding]]]:
         """(0-based line index in the block, line, findings) for each line with findings."""

@@ -20,7 +20,7 @@ from vedette.privacy.detectors.ner import (
     looks_like_name,
 )
 from vedette.privacy.detectors.person import PersonDetector
-from vedette.privacy.scan import Prefilter
+from vedette.privacy.prefilter import Prefilter
 
 
 @pytest.fixture(scope="module")

@@ -40,6 +40,9 @@ class AddressDetector:
                r"|impasse|quai|route|Calle|C/|Avenida|Avda|Plaza|Paseo|Via|Viale|Piazza|Corso|Largo"
                r"|Rua|Av\.)\s|(?i:addr|street)[\w-]*[\"']?\s*[:=]|VALUES")
 
+    def wants_key(self, key_name: str) -> bool:
+        return _ADDRESS_KEYS.match(key_leaf(key_name)) is not None
+
     def find(self, text: str, key_name: str | None = None) -> Iterator[Finding]:
         if key_name is not None and _ADDRESS_KEYS.match(key_leaf(key_name)) and \
                 _HAS_DIGIT_AND_WORD.match(text) and "@" not in text and "://" not in text:

@@ -24,3 +24,9 @@ class Detector(Protocol):
     trigger: str
 
     def find(self, text: str, key_name: str | None = None) -> Iterator[Finding]: ...
+
+    def wants_key(self, key_name: str) -> bool:
+        """Whether a value under `key_name` can hold a finding that the trigger does not
+        show (`"ssn": "123456789"`). Optional: a detector without it runs on every keyed
+        value."""
+        ...

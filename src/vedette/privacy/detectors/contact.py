@@ -26,6 +26,9 @@ class EmailDetector:
         r"(?<![\w.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}"
         r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+([A-Za-z]{2,24})(?![\w-])")
 
+    def wants_key(self, key_name: str) -> bool:
+        return False  # the value alone decides: the trigger is enough
+
     def find(self, text: str, key_name: str | None = None) -> Iterator[Finding]:
         for match in self._pattern.finditer(text):
             if match.group(1).lower() in _NOT_TLDS:
@@ -66,6 +69,9 @@ class PhoneDetector:
         r"|(?P<grouped>[1-9]\d{1,3}(?: \d{2,4}){2,4})"
         r"|(?P<bare>[1-9]\d{6,14})"
         r")(?![\w-]|[.,:/]\d)")
+
+    def wants_key(self, key_name: str) -> bool:
+        return _PHONE_KEY.search(key_name) is not None  # a bare number under `phone`
 
     def find(self, text: str, key_name: str | None = None) -> Iterator[Finding]:
         import phonenumbers

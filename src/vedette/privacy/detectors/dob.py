@@ -26,6 +26,9 @@ class DobDetector:
     trigger = (r"(?i:dob|d\.o\.b|d_o_b|birth|born|geboren|geburt|naissance|nacimiento|nascita"
                r"|nascimento|n\S{1,3} le)")
 
+    def wants_key(self, key_name: str) -> bool:
+        return _BIRTH_KEYS.match(key_leaf(key_name)) is not None
+
     def find(self, text: str, key_name: str | None = None) -> Iterator[Finding]:
         if key_name is not None and _BIRTH_KEYS.match(key_leaf(key_name)):
             if _DATE_VALUE.fullmatch(text.strip()):

@@ -23,6 +23,9 @@ class CardDetector:
         r"|\d{13,19}"
         r")(?![\w/]|[.-]\d)")
 
+    def wants_key(self, key_name: str) -> bool:
+        return False  # the value alone decides: the trigger is enough
+
     def find(self, text: str, key_name: str | None = None) -> Iterator[Finding]:
         for match in self._pattern.finditer(text):
             if card_number_ok(digits_of(match.group())):
@@ -37,6 +40,9 @@ class IbanDetector:
     trigger = r"\b[A-Z]{2}\d{2} ?[A-Z0-9]{4}"
 
     _pattern = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b")
+
+    def wants_key(self, key_name: str) -> bool:
+        return False  # the value alone decides: the trigger is enough
 
     def find(self, text: str, key_name: str | None = None) -> Iterator[Finding]:
         from stdnum import iban

@@ -112,6 +112,10 @@ class NationalIdDetector:
             importlib.import_module(f"stdnum.{spec.module}").is_valid if spec.module
             else _nino_ok for spec in _SPECS]
 
+    def wants_key(self, key_name: str) -> bool:
+        # Undistinctive forms (nine digits) count under a key that names them (`ssn`).
+        return any(context.search(key_name) for context in self._key_context)
+
     def find(self, text: str, key_name: str | None = None) -> Iterator[Finding]:
         for match in self._pattern.finditer(text):
             value = match.group().replace("+", " ")

@@ -33,6 +33,9 @@ class IpDetector:
     _v6 = re.compile(r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}"
                      r"(?:[0-9A-Fa-f]{1,4}|(?:\d{1,3}\.){3}\d{1,3})?(?![\w:.])")
 
+    def wants_key(self, key_name: str) -> bool:
+        return False  # the value alone decides: the trigger is enough
+
     def find(self, text: str, key_name: str | None = None) -> Iterator[Finding]:
         for match in self._v4.finditer(text):
             value = match.group()

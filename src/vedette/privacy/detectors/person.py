@@ -92,6 +92,9 @@ class PersonDetector:
                r"|Sr\.?|Sra\.?|Herr|Frau|Mme\.?|M\.|[Ss]igned by|[Aa]pproved by|[Aa]ssigned to"
                r"|[Cc]ontact)\s+[\"']?[^\s\"'a-z0-9]")
 
+    def wants_key(self, key_name: str) -> bool:
+        return is_person_key(key_name)
+
     def find(self, text: str, key_name: str | None = None) -> Iterator[Finding]:
         if key_name is not None and is_person_key(key_name):
             match = _NAME_VALUE.fullmatch(text.strip())

@@ -63,6 +63,9 @@ class SecretDetector:
     types = (AWS_ACCESS_KEY, SECRET_TOKEN)
     trigger = _SECRET_TRIGGER
 
+    def wants_key(self, key_name: str) -> bool:
+        return SECRET_KEYS.match(key_leaf(key_name)) is not None
+
     def find(self, text: str, key_name: str | None = None) -> Iterator[Finding]:
         if key_name and SECRET_KEYS.match(key_leaf(key_name)) and not is_placeholder(text):
             yield Finding(SECRET_TOKEN, 0, len(text), 0.85, self.name)
