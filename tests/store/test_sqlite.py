@@ -261,3 +261,15 @@ def test_processes_opening_a_fresh_store_at_once_all_succeed(tmp_path: Path) -> 
     with multiprocessing.get_context("spawn").Pool(4) as pool:
         ids = pool.map(_open_and_record, [target] * 12)
     assert sorted(ids) == list(range(1, 13))
+
+
+def test_a_durable_store_syncs_every_commit(tmp_path: Path) -> None:
+    """The agent's store sink drops its spooled copy once the store has the events: the
+    commit must survive a power loss, not only the process (SQLite's synchronous FULL = 2)."""
+    from vedette.store.sqlite import SQLiteStore
+
+    with open_store(tmp_path / "a.db", durable=True) as durable, \
+            open_store(tmp_path / "b.db") as default:
+        assert isinstance(durable, SQLiteStore) and isinstance(default, SQLiteStore)
+        assert durable._db.execute("PRAGMA synchronous").fetchone() == (2,)
+        assert default._db.execute("PRAGMA synchronous").fetchone() == (1,)

@@ -13,9 +13,13 @@ from vedette.store.base import PruneCounts, RunRecord, Store, StoreError
 __all__ = ["PruneCounts", "RunRecord", "Store", "StoreError", "open_store"]
 
 
-def open_store(location: str | Path) -> Store:
+def open_store(location: str | Path, durable: bool = False) -> Store:
     """Open the store at `location`: a file path, `sqlite:///path`, or a PostgreSQL URL
-    `postgresql://user@host:port/database[?schema=NAME]`."""
+    `postgresql://user@host:port/database[?schema=NAME]`.
+
+    `durable`: every commit survives a power loss, not only a crash of the process (SQLite
+    syncs its log at each commit; PostgreSQL commits are durable anyway). For writers that
+    let go of their own copy once the store has it, like the agent's store sink."""
     text = str(location)
     if text.startswith(("postgresql://", "postgres://")):
         # Imported here: the SQLite default must not pay for loading the PostgreSQL driver.
@@ -26,4 +30,4 @@ def open_store(location: str | Path) -> Store:
         text = text.removeprefix("sqlite://")
     from vedette.store.sqlite import SQLiteStore
 
-    return SQLiteStore(Path(text))
+    return SQLiteStore(Path(text), durable=durable)

@@ -85,7 +85,7 @@ def _iso(moment: datetime) -> str:
 
 
 class SQLiteStore(Store):
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, durable: bool = False) -> None:
         self.path = path
         try:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -97,7 +97,9 @@ class SQLiteStore(Store):
             self._db = sqlite3.connect(path, isolation_level=None, timeout=30,
                                        check_same_thread=False)
             self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
+            # NORMAL: a commit survives the process being killed, which is what a check's
+            # run needs; FULL also survives a power loss, for writers that drop their copy.
+            self._db.execute("PRAGMA synchronous=FULL" if durable else "PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA foreign_keys=ON")
             self._migrate()
         except sqlite3.DatabaseError as exc:

@@ -30,7 +30,8 @@ class StoreSink(Sink):
         events = [item for item in items if isinstance(item.record, Event)]
         metrics = [(item.id, item.record) for item in items if isinstance(item.record, Metric)]
         try:
-            store = self._store = self._store or open_store(self.url)
+            # Durable: once this returns, the spool lets go of the events.
+            store = self._store = self._store or open_store(self.url, durable=True)
             if events:
                 store.add_events([item.record for item in events],  # type: ignore[misc]
                                  ids=[item.id for item in events],
