@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 import marshal
 import os
 import re
@@ -10,6 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psycopg
 import pytest
 import yaml
 
@@ -19,6 +21,19 @@ from vedette.fim.policy import Policy, PolicyFile
 from vedette.store import Store, open_store
 
 ROOT = os.geteuid() == 0
+
+# The PostgreSQL server the tests use; each test gets a schema of its own, dropped after.
+PG_SERVER = os.environ.get("VEDETTE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+_schemas = itertools.count()
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A PostgreSQL store URL in a schema of its own, dropped after the test."""
+    schema = f"vedette_test_{os.getpid()}_{next(_schemas)}"
+    yield f"{PG_SERVER}?schema={schema}"
+    with psycopg.connect(PG_SERVER, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 @pytest.fixture(autouse=True)

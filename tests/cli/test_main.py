@@ -48,30 +48,21 @@ def test_configuration_from_the_environment(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("how", ["config", "option"])
-def test_a_postgresql_store_url_is_kept_whole(tmp_path: Path, how: str) -> None:
+def test_a_postgresql_store_url_is_kept_whole(tmp_path: Path, how: str, pg_url: str) -> None:
     """`postgresql://` URLs reach the PostgreSQL store intact, from the configuration file
     and from --store (a path type would fold `//` and open a SQLite file instead)."""
-    import psycopg
-
-    from tests.store.conftest import PG_SERVER
     from vedette.store import open_store
 
-    schema = f"vedette_cli_{how}_{os.getpid()}"
-    url = f"{PG_SERVER}?schema={schema}"
     log = write(tmp_path / "auth.log",
                 "Nov 28 09:16:05 web sshd[42]: Failed password for root from 203.0.113.9 "
                 "port 51000 ssh2\n")
     args: list[str | os.PathLike[str]] = ["auth", "detect", log]
     if how == "config":
-        config = write(tmp_path / "vedette.yaml", f"store:\n  path: {url}\n")
+        config = write(tmp_path / "vedette.yaml", f"store:\n  path: {pg_url}\n")
         args = ["--config", config, *args]
     else:
-        args += ["--store", url]
-    try:
-        result = vedette(*args)
-        assert result.returncode == 0, result.stderr
-        with open_store(url) as store:
-            assert [run.source for run in store.runs()] == ["auth"]
-    finally:
-        with psycopg.connect(PG_SERVER, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        args += ["--store", pg_url]
+    result = vedette(*args)
+    assert result.returncode == 0, result.stderr
+    with open_store(pg_url) as store:
+        assert [run.source for run in store.runs()] == ["auth"]

@@ -20,7 +20,6 @@ from tests.pipeline.servers import (  # noqa: F401  (session fixtures of real se
     pushgateway_server,
     rsyslog_server,
 )
-from tests.store.conftest import pg_url  # noqa: F401  (the store tests' PostgreSQL fixture)
 from vedette.events import Event, Host, Metric, Severity
 from vedette.pipeline.items import Item, new_item
 

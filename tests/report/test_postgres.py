@@ -3,28 +3,13 @@ PostgreSQL store gives the same figures."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from datetime import datetime, timedelta
-
-import psycopg
-import pytest
 
 from tests.report.seed import AS_OF, Seed
 from vedette.report import frameworks
 from vedette.report.collect import collect
 from vedette.report.period import month
 from vedette.store import open_store
-
-PG_SERVER = os.environ.get("VEDETTE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
-
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    schema = f"vedette_report_test_{os.getpid()}"
-    yield f"{PG_SERVER}?schema={schema}"
-    with psycopg.connect(PG_SERVER, autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 def test_same_figures_from_postgresql(seed: Seed, content: dict, pg_url: str) -> None:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 import pytest
 
-from tests.store.conftest import PG_SERVER
+from tests.conftest import PG_SERVER
 from vedette.events import Event, Host
 from vedette.store import StoreError, open_store
 from vedette.store import postgres as pg_store
