@@ -55,16 +55,18 @@ class Redactor:
 
     The same strings come back run after run (a finding is reported until it clears; an
     address attacks many times; context values such as `modified` repeat in every event),
-    and the engine is costly (tens to hundreds of µs a string), so the result for each
+    and the engine costs a few to tens of µs a string, so the result for each
     (field, text) is kept in a bounded least-recently-used cache. That is exact: the engine
     gives the same output for the same input and key. It is off when the policy encrypts
     a type, because encryption is randomized on purpose (one value, a new token each time).
     """
 
     def __init__(self, engine: Engine, cache_size: int = 65_536) -> None:
-        from vedette.privacy.transforms import Transform  # loaded with the engine
+        from vedette.privacy.engine import redact_values  # loaded with the engine
+        from vedette.privacy.transforms import Transform
 
         self.engine = engine
+        self._values = redact_values
         randomized = any(engine.policy.transform_for(entity).transform is Transform.ENCRYPT
                          for entity in engine.policy.enabled_types)
         self._text: Callable[[str, str | None], str] = (
@@ -75,25 +77,9 @@ class Redactor:
             return record
         update: dict[str, Any] = {
             "summary": self._text(record.summary, "summary"),
-            "context": self._value(record.context, None),
-            "observables": self._value(record.observables, None),
+            # Walked here, not by the engine, so that every string goes through the cache.
+            "context": self._values(record.context, None, self._text),
+            "observables": self._values(record.observables, None, self._text),
             "dedup_key": self._text(record.dedup_key, "dedup_key"),
         }
         return record.model_copy(update=update)
-
-    def _value(self, value: object, key_name: str | None) -> object:
-        """`Engine.redact_value`, walked here so that each string goes through the cache:
-        mappings keep their keys (a key names its values' field: `attributes.owner`), lists
-        their order, numbers come back as text only when they held personal data."""
-        if isinstance(value, str):
-            return self._text(value, key_name)
-        if isinstance(value, dict):
-            return {key: self._value(item, f"{key_name}.{key}" if key_name else str(key))
-                    for key, item in value.items()}
-        if isinstance(value, list | tuple):
-            return [self._value(item, key_name) for item in value]
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            text = str(value)
-            redacted = self._text(text, key_name)
-            return value if redacted == text else redacted
-        return value

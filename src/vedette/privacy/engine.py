@@ -170,24 +170,10 @@ class Engine:
 
     def redact_value(self, value: object, key_name: str | None = None,
                      observe: Callable[[str, list[Finding]], None] | None = None) -> object:
-        """A JSON-like value with its strings redacted, keys as context, structure kept.
-
-        Mappings keep their keys and lists their order (tuples come back as lists); numbers
-        are checked through their text (a card number logged as an int is still one) and
-        come back as redacted text only when they held personal data.
-        """
-        if isinstance(value, str):
-            return self.redact(value, key_name, observe)
-        if isinstance(value, dict):
-            return {key: self.redact_value(item, _child_key(key_name, str(key)), observe)
-                    for key, item in value.items()}
-        if isinstance(value, list | tuple):
-            return [self.redact_value(item, key_name, observe) for item in value]
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            text = str(value)
-            redacted = self.redact(text, key_name, observe)
-            return value if redacted == text else redacted
-        return value
+        """A JSON-like value with its strings redacted, keys as context, structure kept
+        (see `redact_values`)."""
+        return redact_values(value, key_name,
+                             lambda text, key: self.redact(text, key, observe))
 
     # --- reporting without the value ------------------------------------------------------
 
@@ -198,6 +184,27 @@ class Engine:
     def fingerprint(self, text: str, finding: Finding) -> str:
         """The keyed hash of the finding's value: equal values give equal fingerprints."""
         return transforms.fingerprint(self.key, finding.type, text[finding.start:finding.end])
+
+
+def redact_values(value: object, key_name: str | None,
+                  redact: Callable[[str, str | None], str]) -> object:
+    """`value` with every string passed through `redact(text, key)`, `key` the dotted path
+    of keys above it (`user.name`: a key names its values' field). Mappings keep their
+    keys and lists their order (tuples come back as lists); numbers are checked through
+    their text (a card number logged as an int is still one) and come back as redacted text
+    only when they held personal data."""
+    if isinstance(value, str):
+        return redact(value, key_name)
+    if isinstance(value, dict):
+        return {key: redact_values(item, _child_key(key_name, str(key)), redact)
+                for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact_values(item, key_name, redact) for item in value]
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        text = str(value)
+        redacted = redact(text, key_name)
+        return value if redacted == text else redacted
+    return value
 
 
 def _child_key(parent: str | None, key: str) -> str:
