@@ -84,7 +84,8 @@ def test_prefilter_without_hyperscan_gives_the_same_lines(engine: Engine,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     block = ("\n".join(LINES) + "\n").encode()
     with_hyperscan = list(BlockScanner(engine).scan_block(block))
-    monkeypatch.setattr("vedette.privacy.prefilter._hyperscan_database", lambda patterns: None)
+    monkeypatch.setattr("vedette.privacy.prefilter._hyperscan_database",
+                        lambda *arguments: None)
     without = Engine(engine.policy, engine.key)
     assert list(BlockScanner(without).scan_block(block)) == with_hyperscan
     assert [without.detect(line) for line in LINES] == [engine.detect(line) for line in LINES]
@@ -110,3 +111,75 @@ def test_json_lines_are_what_json_dumps_writes(engine: Engine, tmp_path: Path) -
     assert len(items) == 2
     for item in items:
         assert item.to_json() == json.dumps(item.to_dict())
+
+
+# Lines whose trigger matches a confirmation turns away, and lines it must let through.
+CONFIRMED = [
+    '{"msg":"order 4682592489693320 created","order_id":"6660051272245264"}',  # fail Luhn
+    "GET /assets/img/logo@2x.png 200",
+    "Dear Customer, your order has shipped",
+    "Hello there from the test suite",
+    "duration=3910285178034258 card=4111-1111-1111-1111",  # a card after a failing id
+    "logo@2x.png then mail to ana.lima@corp.io",
+    "Dear Customer, Dear Ana Lima, welcome",
+    "\u00e94111111111111111 caf\u00e9 4111111111111111\u00e9 x 5500 0000 0000 0004",
+    "4111111111111111",  # at the very start and end of a block
+    "j@x.io",
+]
+
+
+def test_confirmations_keep_away_lines_without_findings(engine: Engine) -> None:
+    block = ("\n".join(CONFIRMED[:4]) + "\n").encode()
+    assert engine.prefilter.hits(block) == {}
+    assert [engine.prefilter.mask(line) for line in CONFIRMED[:4]] == [0, 0, 0, 0]
+
+
+def test_confirmations_never_lose_a_finding(engine: Engine) -> None:
+    """With its trigger matches confirmed, the scanner finds on every line exactly what it
+    finds without: on tricky lines and on the benchmark corpus's formats."""
+    import sys
+
+    from vedette.privacy.prefilter import Prefilter
+
+    sys.path.insert(0, str(Path(__file__).parents[2] / "bench"))
+    from pii_corpus import Corpus
+
+    unconfirmed = Engine(engine.policy, engine.key)
+    unconfirmed.prefilter = Prefilter([detector.trigger for detector in engine.detectors])
+    corpus = Corpus(7)
+    lines = CONFIRMED + [str(corpus.line()["text"]) for _ in range(3000)]
+    for tail in (b"\n", b""):
+        block = "\n".join(lines).encode() + tail
+        confirmed = list(BlockScanner(engine).scan_block(block))
+        assert confirmed == list(BlockScanner(unconfirmed).scan_block(block))
+        assert len(engine.prefilter.hits(block)) < len(unconfirmed.prefilter.hits(block))
+    assert [engine.detect(line) for line in lines] == [unconfirmed.detect(line)
+                                                       for line in lines]
+    assert sum(len(findings) for _, _, findings in confirmed) > 2000
+
+
+def test_the_compiled_triggers_are_cached_privately(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from vedette.privacy import prefilter
+
+    cache = tmp_path / "cache"
+    Engine(load_policy(), KEY, cache_dir=cache)  # compiled once per process: lru_cache
+    prefilter._hyperscan_database.cache_clear()
+    Engine(load_policy(), KEY, cache_dir=cache)
+    [saved] = list(cache.iterdir())
+    assert saved.stat().st_mode & 0o777 == 0o600 and cache.stat().st_mode & 0o777 == 0o700
+
+    # Loaded, not compiled, by the next process; a damaged file is compiled and replaced.
+    saves: list[Path] = []
+    save = prefilter._save
+    monkeypatch.setattr(prefilter, "_save", lambda data, path: saves.append(path) or
+                        save(data, path))
+    prefilter._hyperscan_database.cache_clear()
+    engine = Engine(load_policy(), KEY, cache_dir=cache)
+    assert saves == [] and engine.detect("mail jane@corp.io")
+    saved.write_bytes(saved.read_bytes()[:1000])
+    prefilter._hyperscan_database.cache_clear()
+    engine = Engine(load_policy(), KEY, cache_dir=cache)
+    assert saves == [saved] and engine.detect("mail jane@corp.io")
+    assert saved.stat().st_size > 1000
+    prefilter._hyperscan_database.cache_clear()

@@ -48,7 +48,7 @@ def load_engine(policy: Path | None, region: str | None, key_file: Path | None) 
         settings = state.settings.privacy
         key_path = key_file or settings.key_file or data_home() / KEY_FILE_NAME
         return Engine(load_policy(policy or settings.policy, region or settings.region),
-                      key=load_deployment_key(key_path))
+                      key=load_deployment_key(key_path), cache_dir=data_home() / "cache")
     except (ConfigError, EngineError, DeploymentKeyError) as exc:
         fail(str(exc))
 
@@ -94,7 +94,7 @@ def scan(
 
 
 def _print_jsonl(item: LineFinding) -> None:
-    print(item.to_json())
+    sys.stdout.write(item.to_json() + "\n")  # one write, not print's two
 
 
 def _print_text(item: LineFinding) -> None:

@@ -6,6 +6,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
+from pathlib import Path
 
 from vedette.privacy import transforms
 from vedette.privacy.context import key_leaf
@@ -37,9 +38,11 @@ class Engine:
 
     `key` is the deployment key behind hashes and pseudonyms: the same value gives the same
     token for one key. Without one, a random key is used and tokens hold for this process only.
+    `cache_dir`, if given, keeps the compiled prefilter for the next process that starts.
     """
 
-    def __init__(self, policy: Policy, key: bytes | None = None) -> None:
+    def __init__(self, policy: Policy, key: bytes | None = None,
+                 cache_dir: Path | None = None) -> None:
         self.policy = policy
         self.key = key or os.urandom(32)
         self.detectors: list[Detector] = [
@@ -51,7 +54,9 @@ class Engine:
         self._allowed_keys = frozenset(key.lower() for key in policy.allow.keys)
         self._encryption_key = self._load_encryption_key()
         # Detectors whose trigger does not occur in a text cannot find anything in it.
-        self.prefilter = Prefilter([detector.trigger for detector in self.detectors])
+        self.prefilter = Prefilter([detector.trigger for detector in self.detectors],
+                                   [getattr(detector, "confirm", None)
+                                    for detector in self.detectors], cache_dir)
         # ...unless the key the text is the value of makes it personal data by itself.
         self._wanting = lru_cache(maxsize=4096)(self._detectors_wanting)
 

@@ -11,17 +11,15 @@ def digits_of(text: str) -> str:
     return "".join(ch for ch in text if ch.isdigit())
 
 
+# Each digit doubled, digits of the product summed: 7 -> 14 -> 5.
+_DOUBLED = str.maketrans("0123456789", "0246813579")
+
+
 def luhn_ok(digits: str) -> bool:
-    """The Luhn (mod 10) check used by payment cards and Canadian SINs."""
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        value = ord(char) - 48
-        if index % 2:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return total % 10 == 0
+    """The Luhn (mod 10) check used by payment cards and Canadian SINs (ASCII digits)."""
+    # Sums of the character codes, in C: a card scan checks every 16-digit id in a log.
+    kept, doubled = digits[-1::-2], digits[-2::-2].translate(_DOUBLED)
+    return (sum(kept.encode()) + sum(doubled.encode()) - 48 * len(digits)) % 10 == 0
 
 
 # (first digits range, allowed lengths) of the card networks in use, per ISO/IEC 7812 IINs.
@@ -53,7 +51,8 @@ def card_issuer_ok(digits: str) -> bool:
 
 
 def card_number_ok(digits: str) -> bool:
-    return 13 <= len(digits) <= 19 and card_issuer_ok(digits) and luhn_ok(digits)
+    # Luhn first: it is cheaper and turns away nine in ten.
+    return 13 <= len(digits) <= 19 and luhn_ok(digits) and card_issuer_ok(digits)
 
 
 def ipv4_ok(text: str) -> bool:

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 
 from vedette.privacy.context import key_of_value, words_before
+from vedette.privacy.detectors.base import stretch
 from vedette.privacy.entities import EMAIL, PHONE, Finding
 
 # File extensions and code suffixes that follow an `@` in logs without being a mail domain
@@ -20,14 +21,21 @@ _NOT_TLDS = frozenset({
 class EmailDetector:
     name = "email"
     types = (EMAIL,)
-    trigger = r"[A-Za-z0-9]@[A-Za-z0-9-]+\.[A-Za-z]"
+    # To the end of the run of address characters: one match (and confirmation) per run.
+    trigger = r"[A-Za-z0-9]@[A-Za-z0-9-]+\.[A-Za-z][\w.%+@-]*(?:[^\w.%+@\n-]|$)"
 
     _pattern = re.compile(
         r"(?<![\w.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}"
         r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+([A-Za-z]{2,24})(?![\w-])")
+    _chars = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.%+-@")
 
     def wants_key(self, key_name: str) -> bool:
         return False  # the value alone decides: the trigger is enough
+
+    def confirm(self, data: bytes, end: int) -> bool:
+        # `logo@2x.png` in every page's asset list: not an address, and its line is not
+        # decoded.
+        return any(self.find(stretch(data, end, self._chars)))
 
     def find(self, text: str, key_name: str | None = None) -> Iterator[Finding]:
         for match in self._pattern.finditer(text):

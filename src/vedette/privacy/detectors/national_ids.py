@@ -108,6 +108,9 @@ class NationalIdDetector:
         self._context = [re.compile(rf"(?:{spec.context})[\w .-]{{0,16}}[\"']?\s*[:=]?\s*[\"']?$",
                                     re.IGNORECASE) for spec in _SPECS]
         self._key_context = [re.compile(spec.context, re.IGNORECASE) for spec in _SPECS]
+        # The forms again, each alone, to tell which identifiers a matched value can be.
+        self._forms = [(re.compile(spec.distinctive), re.compile(spec.contextual))
+                       for spec in _SPECS]
         self._validators = [
             importlib.import_module(f"stdnum.{spec.module}").is_valid if spec.module
             else _nino_ok for spec in _SPECS]
@@ -122,9 +125,10 @@ class NationalIdDetector:
             before: str | None = None
             key: str | None = None
             # Alternatives sharing a form (9 digits: SSN, BSN, TFN, SIN) are all tried.
-            for index, spec in enumerate(_SPECS):
-                distinctive = re.fullmatch(spec.distinctive, value) is not None
-                if not distinctive and re.fullmatch(spec.contextual, value) is None:
+            for index, (spec, (distinctive_form, contextual_form)) in enumerate(
+                    zip(_SPECS, self._forms, strict=True)):
+                distinctive = distinctive_form.fullmatch(value) is not None
+                if not distinctive and contextual_form.fullmatch(value) is None:
                     continue
                 if before is None:
                     before = words_before(text, match.start(), 40)
@@ -133,12 +137,13 @@ class NationalIdDetector:
                          or (key is not None and self._key_context[index].search(key) is not None))
                 if not (distinctive or named) or not self._validators[index](value):
                     continue
-                confidence = spec.confidence if named or not _shared_form(index, value) else 0.6
+                confidence = (spec.confidence if named or not self._shared_form(index, value)
+                              else 0.6)
                 yield Finding(spec.type, match.start(), match.end(), confidence, self.name)
                 break
 
-
-def _shared_form(index: int, value: str) -> bool:
-    """Whether another identifier is written the same way (then context decides between them)."""
-    return any(re.fullmatch(spec.distinctive, value) or re.fullmatch(spec.contextual, value)
-               for other, spec in enumerate(_SPECS) if other != index)
+    def _shared_form(self, index: int, value: str) -> bool:
+        """Whether another identifier is written the same way (then context decides)."""
+        return any(distinctive.fullmatch(value) or contextual.fullmatch(value)
+                   for other, (distinctive, contextual) in enumerate(self._forms)
+                   if other != index)
