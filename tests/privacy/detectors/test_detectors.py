@@ -66,6 +66,18 @@ def test_iban_compact_and_grouped_and_not_trailing_word() -> None:
     assert found(IbanDetector(), "GB82 WEST 1234 5698 7654 33") == []  # mod-97 fails
 
 
+def test_iban_trigger_knows_the_registry_countries() -> None:
+    from stdnum import numdb
+
+    from vedette.privacy.detectors.financial import IBAN_COUNTRIES
+
+    registry = sorted({prefix[1] for prefix in numdb.get("iban").prefixes})
+    assert list(IBAN_COUNTRIES) == registry
+    trigger = re.compile(IbanDetector.trigger)
+    assert trigger.search("to GB82WEST12345698765432.")
+    assert not trigger.search("postfix/qmgr[812]: EF51E1553F: removed")
+
+
 @pytest.mark.parametrize(("text", "value"), [
     ("sms to +44 20 7946 0958", "+44 20 7946 0958"),
     ("call (415) 555-2671 now", "(415) 555-2671"),

@@ -33,30 +33,55 @@ class Detector(Protocol):
 
     # Optional: `confirm(data, end) -> bool`, called with the raw bytes around each trigger
     # match and where it ends, before the line counts as hit: whether a finding may be
-    # there. It may say yes wrongly, never no wrongly (see `stretch`).
+    # there. It may say yes wrongly, never no wrongly (see `Run`).
 
 
-def run_around(data: bytes, end: int, chars: frozenset[int]) -> tuple[int, int]:
-    """Where the run of `chars` (byte values) starts and ends that a trigger match ending at
-    `end` ends with, or ends just before (a trigger can end on the character after a run,
-    so that it matches once per run)."""
-    start = end = end if end and data[end - 1] in chars else end - 1
-    while start > 0 and data[start - 1] in chars:
-        start -= 1
-    size = len(data)
-    while end < size and data[end] in chars:
-        end += 1
-    return start, end
+class Run:
+    """The characters a detector's findings are made of, and the run of them around a
+    trigger match in raw bytes: what `confirm` looks at.
 
-
-def stretch(data: bytes, end: int, chars: frozenset[int]) -> str:
-    """The run of `chars` around a trigger match ending at `end` (see `run_around`), with
-    two characters either side for the look-arounds of a detector's expression.
-
-    For `confirm`: a detector whose findings are made of such characters finds in this
-    stretch whatever it would find in it within the whole line. A character cut by the
-    two-byte margin decodes as U+FFFD, which no look-around rejects: at worst the stretch
-    says yes where the line would say no.
+    A trigger can end on the character after a run, so that it matches once per run.
     """
-    start, end = run_around(data, end, chars)
-    return data[max(0, start - 2):end + 2].decode("utf-8", "replace")
+
+    _WINDOW = 96
+
+    def __init__(self, chars: bytes) -> None:
+        # A translation table: 1 for a byte outside the run, 0 inside; runs are then found
+        # by `find` and `rfind` in C, not byte by byte in Python.
+        self._outside = bytes(0 if byte in chars else 1 for byte in range(256))
+
+    def around(self, data: bytes, end: int) -> tuple[int, int]:
+        """Where the run that a trigger match ending at `end` ends with (or just before)
+        starts and ends in `data`."""
+        outside = self._outside
+        if end and outside[data[end - 1]]:
+            end -= 1
+        start = end
+        while start:
+            low = max(0, start - self._WINDOW)
+            cut = data[low:start].translate(outside).rfind(1)
+            if cut >= 0:
+                start = low + cut + 1
+                break
+            start = low
+        stop = end
+        while True:
+            window = data[stop:stop + self._WINDOW].translate(outside)
+            cut = window.find(1)
+            if cut >= 0:
+                return start, stop + cut
+            stop += len(window)
+            if len(window) < self._WINDOW:
+                return start, stop
+
+    def text(self, data: bytes, end: int) -> str:
+        """The run around a trigger match ending at `end`, with two characters either side
+        for the look-arounds of a detector's expression.
+
+        A detector whose findings are made of the run's characters finds in this text
+        whatever it would find there within the whole line. A character cut by the two-byte
+        margin decodes as U+FFFD, which no look-around rejects: at worst the text says yes
+        where the line would say no.
+        """
+        start, stop = self.around(data, end)
+        return data[max(0, start - 2):stop + 2].decode("utf-8", "replace")

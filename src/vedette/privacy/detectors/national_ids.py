@@ -124,9 +124,11 @@ class NationalIdDetector:
             value = match.group().replace("+", " ")
             before: str | None = None
             key: str | None = None
-            # Alternatives sharing a form (9 digits: SSN, BSN, TFN, SIN) are all tried.
-            for index, (spec, (distinctive_form, contextual_form)) in enumerate(
-                    zip(_SPECS, self._forms, strict=True)):
+            # Alternatives sharing a form (9 digits: SSN, BSN, TFN, SIN) are all tried, from
+            # the one that matched: an earlier one whose form fits would have matched first.
+            first = int(match.lastgroup[1:])  # type: ignore[index]
+            for index in range(first, len(_SPECS)):
+                spec, (distinctive_form, contextual_form) = _SPECS[index], self._forms[index]
                 distinctive = distinctive_form.fullmatch(value) is not None
                 if not distinctive and contextual_form.fullmatch(value) is None:
                     continue

@@ -27,7 +27,8 @@ class IpDetector:
     trigger = (r"(?:^|[^\w./]|(?:^|[^A-Za-z0-9])/)"
                r"(?:[2-9]\d{0,2}|1(?:[013-9]\d?|2[0-68-9]?)?)\.\d{1,3}\.\d{1,3}\.\d{1,3}\b"
                r"|(?:^|[^\w:.])(?:(?:[0-9A-Fa-f]{1,4}:){1,7}:|::[0-9A-Fa-f]{2}"
-               r"|[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:)")
+               # Without `::`, eight groups or six and an IPv4 address: not a MAC address.
+               r"|(?:[0-9A-Fa-f]{1,4}:){6}[0-9A-Fa-f])")
 
     _v4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?!\.?\d|\.\w)")
     _v6 = re.compile(r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}"

@@ -92,8 +92,10 @@ _CUE_TRIGGER = (
     r"|Dear|Hi|Hello|Hey|Welcome(?: back,?)?|Thanks|Thank you|Mr\.?|Mrs\.?|Ms\.?|Dr\.?"
     r"|Sr\.?|Sra\.?|Herr|Frau|Mme\.?|M\.|[Ss]igned by|[Aa]pproved by|[Aa]ssigned to"
     r"|[Cc]ontact)\s+[\"']?[^\s\"'a-z0-9]")
-# A cue trigger match, found back from where it ends (Hyperscan reports ends).
-_CUE_ENDING = re.compile((_CUE_TRIGGER + r"\Z").encode("ascii"))
+# What precedes the first character of a name in a cue match (Hyperscan's `\s`, quotes).
+_CUE_GAP = frozenset(b" \t\n\v\f\r\"'")
+_BRACE = ord("{")
+_NAME_AT = re.compile(_NAME)
 
 
 class PersonDetector:
@@ -106,15 +108,15 @@ class PersonDetector:
 
     def confirm(self, data: bytes, end: int) -> bool:
         # "Dear Customer," opens mails by the thousand: a cue followed by no plausible name
-        # is no finding, and its line is not decoded.
-        cue = _CUE_ENDING.search(data, max(0, end - 32), end)
-        if cue is None:
-            return True  # a key, a header or an SQL insert: the whole line decides
+        # is no finding, and its line is not decoded. A cue match ends on the first
+        # character of the name, after a space or a quote; keys, headers, SQL inserts and
+        # objects (`"user": {`) end otherwise, and the whole line decides.
+        if end < 2 or data[end - 2] not in _CUE_GAP or data[end - 1] == _BRACE:
+            return True
         line_end = data.find(b"\n", end)
-        text = data[cue.start():line_end if line_end >= 0 else len(data)].decode(
-            "utf-8", "replace")
-        match = _CUE.match(text)
-        return match is not None and _plausible(match.group("name"))
+        rest = data[end - 1:line_end if line_end >= 0 else len(data)].decode("utf-8", "replace")
+        name = _NAME_AT.match(rest)
+        return name is not None and _plausible(name.group())
 
     def find(self, text: str, key_name: str | None = None) -> Iterator[Finding]:
         if key_name is not None and is_person_key(key_name):
