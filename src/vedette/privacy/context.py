@@ -8,7 +8,7 @@ these to accept values that a pattern alone cannot tell apart from an id or a co
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -86,6 +86,26 @@ def _sql_pairs(text: str) -> Iterator[KeyValue]:
             position = value.end()
             if value.group(3) == ")":
                 break
+
+
+# The column list just before `VALUES`, in raw bytes (ASCII names: others are left to the
+# line's own reading).
+_SQL_COLUMNS_BEFORE = re.compile(rb"\(\s*((?:[\w\"`]+\s*,\s*){0,40}[\w\"`]+)\s*\)\s*\Z")
+
+
+def sql_columns_wanted(data: bytes, end: int, wants_key: Callable[[str], bool]) -> bool:
+    """For a trigger match ending at `end` in raw bytes: False when it is the `VALUES` of an
+    SQL insert none of whose columns `wants_key`, True otherwise. Columns are the only
+    context SQL values have: `(client_ip) VALUES (...)` holds no name, phone or secret."""
+    start = end - 6
+    if data[start:end] != b"VALUES":
+        return True
+    line = data.rfind(b"\n", 0, start) + 1
+    match = _SQL_COLUMNS_BEFORE.search(data, max(line, start - 4096), start)
+    if match is None:
+        return True
+    return any(wants_key(column.strip().strip(b'"`').decode("ascii"))
+               for column in match.group(1).split(b","))
 
 
 def key_of_value(text: str, start: int) -> str | None:

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 
 from vedette.privacy.context import key_leaf, key_values
+from vedette.privacy.detectors.base import SqlColumnsConfirm
 from vedette.privacy.entities import STREET_ADDRESS, Finding
 
 _CAP = r"[A-ZÀ-ÖØ-Þ][\wÀ-ÿ'.-]*"
@@ -30,7 +31,7 @@ _ADDRESS_KEYS = re.compile(r"^(?:.*_)?(?:address|addr|street|address_?line_?\d?)
 _HAS_DIGIT_AND_WORD = re.compile(r"(?=.*\d)(?=.*[A-Za-zÀ-ÿ]{3})")
 
 
-class AddressDetector:
+class AddressDetector(SqlColumnsConfirm):
     name = "street_address"
     types = (STREET_ADDRESS,)
     trigger = (r"\b(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Protocol
 
+from vedette.privacy.context import sql_columns_wanted
 from vedette.privacy.entities import Finding
 
 
@@ -85,3 +86,14 @@ class Run:
         """
         start, stop = self.around(data, end)
         return data[max(0, start - 2):stop + 2].decode("utf-8", "replace")
+
+
+class SqlColumnsConfirm:
+    """`confirm` for detectors with `VALUES` in their trigger for the sake of SQL inserts:
+    an insert counts only when one of its columns is a key the detector `wants_key`."""
+
+    def wants_key(self, key_name: str) -> bool:
+        raise NotImplementedError
+
+    def confirm(self, data: bytes, end: int) -> bool:
+        return sql_columns_wanted(data, end, self.wants_key)

@@ -8,7 +8,7 @@ from functools import cache
 from types import ModuleType
 
 from vedette.privacy.context import key_of_value, words_before
-from vedette.privacy.detectors.base import Run
+from vedette.privacy.detectors.base import Run, SqlColumnsConfirm
 from vedette.privacy.entities import EMAIL, PHONE, Finding
 
 # File extensions and code suffixes that follow an `@` in logs without being a mail domain
@@ -55,7 +55,7 @@ _PHONE_LABEL = re.compile(rf"(?i){_PHONE_WORDS}[\w .-]{{0,16}}[\"']?\s*[:=]?\s*[
 _DATE_LIKE = re.compile(r"\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4}")
 
 
-class PhoneDetector:
+class PhoneDetector(SqlColumnsConfirm):
     """Phone numbers that `phonenumbers` validates for their region.
 
     A `+` or `00` prefix makes the region explicit. A national spelling counts when it is

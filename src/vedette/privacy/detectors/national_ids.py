@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from vedette.privacy.context import key_of_value, words_before
+from vedette.privacy.detectors.base import SqlColumnsConfirm
 from vedette.privacy.entities import (
     AU_TFN,
     BR_CNPJ,
@@ -81,7 +82,7 @@ def _nino_ok(value: str) -> bool:
     return value.replace(" ", "")[:2] not in _NINO_BAD_PREFIXES
 
 
-class NationalIdDetector:
+class NationalIdDetector(SqlColumnsConfirm):
     name = "national_id"
     types = tuple(spec.type for spec in _SPECS)
     trigger = (r"\d{3}-\d{2}-\d{4}|\d{3}\.\d{3}\.\d{3}-|\d{2}\.\d{3}\.\d{3}/"

@@ -11,7 +11,13 @@ import re
 from collections.abc import Iterator
 from functools import lru_cache
 
-from vedette.privacy.context import key_leaf, key_parent, key_values, parent_key
+from vedette.privacy.context import (
+    key_leaf,
+    key_parent,
+    key_values,
+    parent_key,
+    sql_columns_wanted,
+)
 from vedette.privacy.entities import PERSON, Finding
 
 # One word of a name: capitalised, letters (any script with case), apostrophes, hyphens.
@@ -112,7 +118,7 @@ class PersonDetector:
         # character of the name, after a space or a quote; keys, headers, SQL inserts and
         # objects (`"user": {`) end otherwise, and the whole line decides.
         if end < 2 or data[end - 2] not in _CUE_GAP or data[end - 1] == _BRACE:
-            return True
+            return sql_columns_wanted(data, end, is_person_key)
         line_end = data.find(b"\n", end)
         rest = data[end - 1:line_end if line_end >= 0 else len(data)].decode("utf-8", "replace")
         name = _NAME_AT.match(rest)

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 
 from vedette.privacy.context import is_placeholder, key_leaf, key_values
+from vedette.privacy.detectors.base import SqlColumnsConfirm
 from vedette.privacy.entities import AWS_ACCESS_KEY, SECRET_TOKEN, Finding
 
 # Token formats with a recognisable prefix (GitHub, GitLab, Slack, Stripe, Google, npm,
@@ -58,7 +59,7 @@ _SECRET_TRIGGER = (
     r"|(?i:token|api[ _-]?key|secret|password|passwd)\s+(?:is\s+|was\s+)?[A-Za-z0-9._~+/=-]{16}")
 
 
-class SecretDetector:
+class SecretDetector(SqlColumnsConfirm):
     name = "secret"
     types = (AWS_ACCESS_KEY, SECRET_TOKEN)
     trigger = _SECRET_TRIGGER
