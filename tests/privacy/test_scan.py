@@ -50,11 +50,33 @@ def test_line_numbers_and_character_offsets_across_blocks(engine: Engine) -> Non
     assert scan.bytes == len(data)
 
 
-def test_read_blocks_cut_at_line_ends_and_bound_long_lines() -> None:
-    data = b"a" * 10 + b"\n" + b"b" * 25 + b"\n" + b"tail"
-    blocks = list(read_blocks(io.BytesIO(data), block_bytes=8))
-    assert b"".join(blocks) == data
-    assert all(block.endswith(b"\n") for block in blocks[:-1])
+def test_read_blocks_cut_at_line_ends_and_bound_long_lines(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import random
+
+    monkeypatch.setattr("vedette.privacy.scan.MAX_LINE_BYTES", 40)
+    generator = random.Random(5)
+    data = b"".join(b"x" * generator.choice([0, 1, 5, 30, 39, 40, 41, 95]) + b"\n"
+                    for _ in range(300)) + b"tail"
+    for size in (1, 2, 7, 16, 39, 40, 64, 1000):
+        blocks = list(read_blocks(io.BytesIO(data), block_bytes=size))
+        assert b"".join(block.lines for block in blocks) == data
+        for block in blocks[:-1]:
+            # Whole lines, or a piece of a line too long to keep whole.
+            assert block.lines.endswith(b"\n") or len(block.lines) >= 40
+            assert len(block.data) <= 40 + size  # memory is bounded
+
+
+def test_line_numbers_do_not_depend_on_where_reads_end(engine: Engine) -> None:
+    from vedette.privacy.scan import scan_stream
+
+    data = ("\n".join(LINES * 7) + "\n").encode()
+    scanner = BlockScanner(engine)
+    whole = [(item.line, item.finding) for item in scan_stream(scanner, io.BytesIO(data), "-")]
+    assert len(whole) > 40
+    for size in (1, 3, 50, 97, 256):
+        pieces = scan_stream(scanner, io.BytesIO(data), "-", block_bytes=size)
+        assert [(item.line, item.finding) for item in pieces] == whole, size
 
 
 def test_files_directories_gzip_and_problems(engine: Engine, tmp_path: Path) -> None:

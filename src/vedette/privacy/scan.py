@@ -17,7 +17,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from vedette.privacy.detectors import Detector
 from vedette.privacy.engine import Engine
@@ -67,6 +67,19 @@ class ScanProblem:
     message: str
 
 
+class Block(NamedTuple):
+    """`data[start:end]` is whole lines. Around them `data` may hold the parts of lines that
+    other blocks give whole: a block is the buffer that was read, never a copy of it."""
+
+    data: bytes
+    start: int
+    end: int
+
+    @property
+    def lines(self) -> bytes:
+        return self.data[self.start:self.end]
+
+
 class BlockScanner:
     """Finds personal data in blocks of whole lines, looking only at lines a trigger hits."""
 
@@ -75,55 +88,77 @@ class BlockScanner:
         self.detectors: list[Detector] = list(engine.detectors)
         self.prefilter = engine.prefilter
 
-    def scan_block(self, block: bytes) -> Iterator[tuple[int, str, list[Finding]]]:
-        """(0-based line index in the block, line, findings) for each line with findings."""
-        hits = self.prefilter.hits(block)
+    def scan_block(self, data: bytes, start: int = 0,
+                   end: int | None = None) -> Iterator[tuple[int, str, list[Finding]]]:
+        """(0-based line index from `start`, line, findings) for each line with findings
+        among the lines of `data[start:end]`."""
+        end = len(data) if end is None else end
+        hits = self.prefilter.hits(data)
         detectors = self.detectors
-        line_index, counted_to = 0, 0
-        for start in sorted(hits):
-            end = block.find(b"\n", start)
-            line = block[start:end if end >= 0 else len(block)].decode("utf-8", "replace")
-            mask = hits[start]
+        line_index, counted_to = 0, start
+        for line_start in sorted(hits):
+            if not start <= line_start < end:
+                continue  # part of a line another block holds whole
+            line_end = data.find(b"\n", line_start, end)
+            line = data[line_start:line_end if line_end >= 0 else end].decode("utf-8", "replace")
+            mask = hits[line_start]
             chosen = [detector for index, detector in enumerate(detectors) if mask >> index & 1]
             findings = self.engine.detect_with(chosen, line)
             if findings:
-                line_index += block.count(b"\n", counted_to, start)
-                counted_to = start
+                line_index += data.count(b"\n", counted_to, line_start)
+                counted_to = line_start
                 yield line_index, line, findings
 
 
-def read_blocks(stream: BinaryIO, block_bytes: int = BLOCK_BYTES) -> Iterator[bytes]:
-    """The stream in blocks that end at line ends (the last one may not); a line longer than
-    MAX_LINE_BYTES is cut, so memory stays bounded whatever the input."""
+def read_blocks(stream: BinaryIO, block_bytes: int = BLOCK_BYTES) -> Iterator[Block]:
+    """The stream in blocks of whole lines (the last may not end with one); a line longer
+    than MAX_LINE_BYTES is cut, so memory stays bounded whatever the input.
+
+    Each read is one block as it is: copying megabytes to join or cut them costs more than
+    the rest of reading. Only the line that runs across two reads is joined, as a block of
+    its own."""
     rest = b""
     while True:
         chunk = stream.read(block_bytes)
         if not chunk:
             break
-        data = rest + chunk
-        cut = data.rfind(b"\n")
-        if cut < 0 and len(data) < MAX_LINE_BYTES:
-            rest = data
-            continue
-        if cut < 0:
-            cut = len(data) - 1
-        rest = data[cut + 1:]
-        yield data[:cut + 1]
+        start = 0
+        if rest:
+            first = chunk.find(b"\n")
+            if first < 0 and len(rest) + len(chunk) < MAX_LINE_BYTES:
+                rest += chunk
+                continue
+            head = rest + (chunk[:first + 1] if first >= 0 else chunk)
+            yield Block(head, 0, len(head))
+            if first < 0:
+                rest = b""
+                continue
+            start = first + 1
+        end = chunk.rfind(b"\n", start) + 1
+        if end > start:
+            yield Block(chunk, start, end)
+            rest = chunk[end:]
+        elif len(chunk) - start >= MAX_LINE_BYTES:
+            yield Block(chunk, start, len(chunk))
+            rest = b""
+        else:
+            rest = chunk[start:]
     if rest:
-        yield rest
+        yield Block(rest, 0, len(rest))
 
 
-def scan_stream(scanner: BlockScanner, stream: BinaryIO, path: str) -> Iterator[LineFinding]:
+def scan_stream(scanner: BlockScanner, stream: BinaryIO, path: str,
+                block_bytes: int = BLOCK_BYTES) -> Iterator[LineFinding]:
     """Every finding in a byte stream, with 1-based line numbers."""
     engine = scanner.engine
     lines_before = 0
-    for block in read_blocks(stream):
-        for index, line, findings in scanner.scan_block(block):
+    for data, start, end in read_blocks(stream, block_bytes):
+        for index, line, findings in scanner.scan_block(data, start, end):
             for finding in findings:
                 yield LineFinding(path, lines_before + index + 1, finding,
                                   engine.preview(line, finding),
                                   engine.fingerprint(line, finding))
-        lines_before += block.count(b"\n")
+        lines_before += data.count(b"\n", start, end)
 
 
 def _is_gzip(path: Path) -> bool:
