@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # Entity type names, as policies, findings and reports spell them.
 EMAIL = "EMAIL"
@@ -36,12 +36,13 @@ ALL_TYPES = (EMAIL, PHONE, CREDIT_CARD, IBAN, IP_ADDRESS, PERSON, STREET_ADDRESS
              DATE_OF_BIRTH, *NATIONAL_IDS, *SECRETS)
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(NamedTuple):
     """One piece of personal data: its type and where it is in the text that was scanned.
 
     `confidence` is 0..1; `detector` names the detector that fired (for tuning and audit).
-    The value is deliberately not kept: callers that need it slice their own text.
+    The value is deliberately not kept: callers that need it slice their own text. A named
+    tuple: immutable like a frozen dataclass, and made in half the time (a scan makes one
+    for every candidate).
     """
 
     type: str

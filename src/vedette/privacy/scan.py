@@ -34,8 +34,7 @@ MAX_LINE_BYTES = 1024 * 1024
 STDIN = "-"
 
 
-@dataclass(frozen=True, slots=True)
-class LineFinding:
+class LineFinding(NamedTuple):
     """A finding located in a file: 1-based line, offsets in characters within that line."""
 
     path: str

@@ -57,11 +57,13 @@ def pseudonym(key: bytes, entity_type: str, value: str) -> str:
 def _mask_chars(text: str, keep_start: int, keep_end: int) -> str:
     """`text` with its letters and digits starred except the first and last few; separators kept."""
     positions = [i for i, ch in enumerate(text) if ch.isalnum()]
-    if keep_start + keep_end >= len(positions):
-        keep_start, keep_end = min(keep_start, len(positions) // 4), min(keep_end,
-                                                                         len(positions) // 4)
-    hidden = set(positions[keep_start:len(positions) - keep_end])
-    return "".join("*" if i in hidden else ch for i, ch in enumerate(text))
+    count = len(positions)
+    if keep_start + keep_end >= count:
+        keep_start, keep_end = min(keep_start, count // 4), min(keep_end, count // 4)
+    chars = list(text)
+    for i in positions[keep_start:count - keep_end]:
+        chars[i] = "*"
+    return "".join(chars)
 
 
 def preview(entity_type: str, value: str) -> str:

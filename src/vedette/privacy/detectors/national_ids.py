@@ -133,6 +133,13 @@ class NationalIdDetector(SqlColumnsConfirm):
                 distinctive = distinctive_form.fullmatch(value) is not None
                 if not distinctive and contextual_form.fullmatch(value) is None:
                     continue
+                if distinctive and not self._shared_form(index, value):
+                    # A form of its own: the checksum decides, context does not matter.
+                    if not self._validators[index](value):
+                        continue
+                    yield Finding(spec.type, match.start(), match.end(), spec.confidence,
+                                  self.name)
+                    break
                 if before is None:
                     before = words_before(text, match.start(), 40)
                     key = key_name or key_of_value(text, match.start())
@@ -140,8 +147,8 @@ class NationalIdDetector(SqlColumnsConfirm):
                          or (key is not None and self._key_context[index].search(key) is not None))
                 if not (distinctive or named) or not self._validators[index](value):
                     continue
-                confidence = (spec.confidence if named or not self._shared_form(index, value)
-                              else 0.6)
+                # Named, or written the way another identifier is too: context decides.
+                confidence = spec.confidence if named else 0.6
                 yield Finding(spec.type, match.start(), match.end(), confidence, self.name)
                 break
 
