@@ -91,10 +91,19 @@ class BlockScanner:
                    end: int | None = None) -> Iterator[tuple[int, str, list[Finding]]]:
         """(0-based line index from `start`, line, findings) for each line with findings
         among the lines of `data[start:end]`."""
+        index, counted_to = 0, start
+        for line_start, line, findings in self.scan_lines(data, start, end):
+            index += data.count(b"\n", counted_to, line_start)
+            counted_to = line_start
+            yield index, line, findings
+
+    def scan_lines(self, data: bytes, start: int = 0,
+                   end: int | None = None) -> Iterator[tuple[int, str, list[Finding]]]:
+        """(offset in `data`, line, findings) for each line with findings among the lines
+        of `data[start:end]`."""
         end = len(data) if end is None else end
         hits = self.prefilter.hits(data)
         detectors = self.detectors
-        line_index, counted_to = 0, start
         for line_start in sorted(hits):
             if not start <= line_start < end:
                 continue  # part of a line another block holds whole
@@ -104,9 +113,7 @@ class BlockScanner:
             chosen = [detector for index, detector in enumerate(detectors) if mask >> index & 1]
             findings = self.engine.detect_with(chosen, line)
             if findings:
-                line_index += data.count(b"\n", counted_to, line_start)
-                counted_to = line_start
-                yield line_index, line, findings
+                yield line_start, line, findings
 
 
 def read_blocks(stream: BinaryIO, block_bytes: int = BLOCK_BYTES) -> Iterator[Block]:
@@ -150,14 +157,17 @@ def scan_stream(scanner: BlockScanner, stream: BinaryIO, path: str,
                 block_bytes: int = BLOCK_BYTES) -> Iterator[LineFinding]:
     """Every finding in a byte stream, with 1-based line numbers."""
     engine = scanner.engine
-    lines_before = 0
+    number = 1
     for data, start, end in read_blocks(stream, block_bytes):
-        for index, line, findings in scanner.scan_block(data, start, end):
+        # Line numbers: the line ends are counted once, up to each line with findings.
+        counted_to = start
+        for line_start, line, findings in scanner.scan_lines(data, start, end):
+            number += data.count(b"\n", counted_to, line_start)
+            counted_to = line_start
             for finding in findings:
-                yield LineFinding(path, lines_before + index + 1, finding,
-                                  engine.preview(line, finding),
+                yield LineFinding(path, number, finding, engine.preview(line, finding),
                                   engine.fingerprint(line, finding))
-        lines_before += data.count(b"\n", start, end)
+        number += data.count(b"\n", counted_to, end)
 
 
 def _is_gzip(path: Path) -> bool:
