@@ -104,7 +104,7 @@ class PhoneDetector(SqlColumnsConfirm):
                 valid = _valid_phone(phonenumbers, number, None)
             else:
                 valid = any(_valid_phone(phonenumbers, candidate, region)
-                            for region in PHONE_REGIONS)
+                            for region in _likely_regions_first(candidate))
             if valid:
                 confidence = 0.9 if kind == "intl" or in_context else 0.75
                 yield Finding(PHONE, match.start(), match.end(), confidence, self.name)
@@ -121,6 +121,30 @@ def _phonenumbers() -> ModuleType:
     if enable is not None:
         enable()
     return phonenumbers
+
+
+@cache
+def _region_shapes() -> tuple[tuple[str, re.Pattern[str], str], ...]:
+    """Per region: the pattern of its national numbers and its trunk prefix (metadata)."""
+    metadata_for = _phonenumbers().PhoneMetadata.metadata_for_region
+    shapes = []
+    for region in PHONE_REGIONS:
+        metadata = metadata_for(region)
+        shapes.append((region, re.compile(metadata.general_desc.national_number_pattern),
+                       metadata.national_prefix or ""))
+    return tuple(shapes)
+
+
+def _likely_regions_first(candidate: str) -> list[str]:
+    """PHONE_REGIONS, those whose national numbers look like the candidate first: whether
+    any region validates it does not depend on the order, but a valid number is validated
+    at the first try instead of after failed parses in other regions (20 µs each)."""
+    digits = "".join(ch for ch in candidate if ch.isdigit())
+    likely, others = [], []
+    for region, pattern, prefix in _region_shapes():
+        national = digits[len(prefix):] if prefix and digits.startswith(prefix) else digits
+        (likely if pattern.fullmatch(national) else others).append(region)
+    return likely + others
 
 
 def _spaced(candidate: str) -> bool:
