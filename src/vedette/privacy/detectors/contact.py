@@ -94,20 +94,25 @@ class PhoneDetector(SqlColumnsConfirm):
             if not 7 <= digits <= 15 or _DATE_LIKE.fullmatch(candidate):
                 continue
             kind = match.lastgroup
-            in_context = bool(_PHONE_KEY.search(key_name or key_of_value(text, match.start()) or "")
-                              or _PHONE_LABEL.search(words_before(text, match.start(), 40)))
+            if kind == "intl":  # the prefix says it: context would change nothing
+                number = "+" + candidate[2:] if candidate.startswith("00") else candidate
+                if _valid_phone(phonenumbers, number, None):
+                    yield Finding(PHONE, match.start(), match.end(), 0.9, self.name)
+                continue
+            in_context = _in_context(text, match.start(), key_name)
             if (kind in ("bare", "grouped") or (kind == "trunk" and not _spaced(candidate))) \
                     and not in_context:
                 continue
-            if kind == "intl":
-                number = "+" + candidate[2:] if candidate.startswith("00") else candidate
-                valid = _valid_phone(phonenumbers, number, None)
-            else:
-                valid = any(_valid_phone(phonenumbers, candidate, region)
-                            for region in _likely_regions_first(candidate))
-            if valid:
-                confidence = 0.9 if kind == "intl" or in_context else 0.75
-                yield Finding(PHONE, match.start(), match.end(), confidence, self.name)
+            if any(_valid_phone(phonenumbers, candidate, region)
+                   for region in _likely_regions_first(candidate)):
+                yield Finding(PHONE, match.start(), match.end(), 0.9 if in_context else 0.75,
+                              self.name)
+
+
+def _in_context(text: str, start: int, key_name: str | None) -> bool:
+    """Whether a key or the words just before the number at `start` say it is a phone's."""
+    return bool(_PHONE_KEY.search(key_name or key_of_value(text, start) or "")
+                or _PHONE_LABEL.search(words_before(text, start, 40)))
 
 
 @cache

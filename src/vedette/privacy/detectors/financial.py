@@ -76,10 +76,19 @@ class IbanDetector:
             # Grouped IBANs can run into a following word (`... 3000 OK`): retry shorter.
             candidate = match.group()
             while candidate:
-                if iban.is_valid(candidate):
+                if _mod97_ok(candidate) and iban.is_valid(candidate):
                     yield Finding(IBAN, match.start(), match.start() + len(candidate), 0.95,
                                   self.name)
                     break
                 if " " not in candidate:
                     break
                 candidate = candidate.rsplit(" ", 1)[0]
+
+
+def _mod97_ok(candidate: str) -> bool:
+    """The IBAN check digits (ISO 7064 mod 97-10), which python-stdnum checks too: one
+    big-integer remainder first, because stdnum's full check costs about 40 µs and a
+    grouped IBAN followed by a word is retried shorter."""
+    compact = candidate.replace(" ", "")
+    moved = compact[4:] + compact[:4]
+    return int("".join(str(int(char, 36)) for char in moved)) % 97 == 1
