@@ -214,3 +214,31 @@ def test_triggers_are_ascii_and_portable() -> None:
         detector.trigger.encode("ascii")
         assert "(?=" not in detector.trigger and "(?<" not in detector.trigger
         re.compile(detector.trigger)
+
+
+@pytest.mark.parametrize("candidate", ["020 7946 0958", "(506) 234-5980", "030 12345678",
+                                       "612 34 56 78", "0011 44 20 7946 0958", "12"])
+def test_phone_regions_are_reordered_never_dropped(candidate: str) -> None:
+    from vedette.privacy.detectors.contact import PHONE_REGIONS, _likely_regions_first
+
+    assert sorted(_likely_regions_first(candidate)) == sorted(PHONE_REGIONS)
+    assert _likely_regions_first("020 7946 0958")[0] in ("GB", "NL")  # trunk 0, 10 digits
+
+
+def test_iban_check_digits_are_checked_as_python_stdnum_does() -> None:
+    import random
+
+    from stdnum import iban
+
+    from vedette.privacy.detectors.financial import _mod97_ok
+
+    generator = random.Random(3)
+    valid = ["GB82WEST12345698765432", "DE89370400440532013000", "NL91ABNA0417164300",
+             "FR1420041010050500013M02606", "BR1800360305000010009795493C1"]
+    for number in valid:
+        assert _mod97_ok(number) and iban.is_valid(number)
+        for _ in range(200):  # the shortcut never turns away what python-stdnum accepts
+            position = generator.randrange(2, len(number))
+            changed = (number[:position] + generator.choice("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+                       + number[position + 1:])
+            assert _mod97_ok(changed) or not iban.is_valid(changed)
