@@ -23,7 +23,8 @@ _KEY_VALUE = re.compile(
 
 
 # SQL: `INSERT INTO t (a, b) VALUES ('x', 42)` pairs each column with its value.
-_SQL_COLUMNS = re.compile(r"(?i)\(\s*((?:[\w\"`]+\s*,\s*){0,40}[\w\"`]+)\s*\)\s*VALUES\s*\(")
+_SQL_COLUMN_LIST = r"\(\s*((?:[\w\"`]+\s*,\s*){0,40}[\w\"`]+)\s*\)"
+_SQL_COLUMNS = re.compile(rf"(?i){_SQL_COLUMN_LIST}\s*VALUES\s*\(")
 _SQL_VALUE = re.compile(r"\s*(?:'((?:[^']|'')*)'|(-?\d+(?:\.\d+)?)|NULL|TRUE|FALSE)\s*([,)])",
                         re.IGNORECASE)
 
@@ -90,7 +91,7 @@ def _sql_pairs(text: str) -> Iterator[KeyValue]:
 
 # The column list just before `VALUES`, in raw bytes (ASCII names: others are left to the
 # line's own reading).
-_SQL_COLUMNS_BEFORE = re.compile(rb"\(\s*((?:[\w\"`]+\s*,\s*){0,40}[\w\"`]+)\s*\)\s*\Z")
+_SQL_COLUMNS_BEFORE = re.compile(rf"{_SQL_COLUMN_LIST}\s*\Z".encode())
 
 
 def sql_columns_wanted(data: bytes, end: int, wants_key: Callable[[str], bool]) -> bool:
