@@ -97,6 +97,17 @@ def test_phone_ignores_numbers_that_are_not_phones(text: str) -> None:
     assert found(PhoneDetector(), text) == []
 
 
+def test_phone_words_count_where_a_word_starts() -> None:
+    for key in ("phone", "telefono", "userPhone", "contact_mobile", "tel", "sms.to"):
+        assert found(PhoneDetector(), f'"{key}": "0612345678"') == [("PHONE", "0612345678")]
+        assert found(PhoneDetector(), "0612345678", key) == [("PHONE", "0612345678")]
+    for key in ("hotel_id", "cancelled_count", "intel", "Hotel"):
+        assert found(PhoneDetector(), f'"{key}": "0612345678"') == [], key
+        assert found(PhoneDetector(), "0612345678", key) == [], key
+    assert found(PhoneDetector(), "hotel 0612345678") == []
+    assert found(PhoneDetector(), "Tel 0612345678") == [("PHONE", "0612345678")]
+
+
 @pytest.mark.parametrize(("text", "kind", "value"), [
     ("ssn 536-22-1234 on file", "US_SSN", "536-22-1234"),
     ('"ssn": "536221234"', "US_SSN", "536221234"),

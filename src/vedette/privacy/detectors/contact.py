@@ -48,10 +48,13 @@ class EmailDetector:
 
 # Regions tried, in order, for numbers written without an international prefix.
 PHONE_REGIONS = ("US", "GB", "DE", "FR", "ES", "IT", "NL", "BR", "IN", "AU", "CA")
-_PHONE_WORDS = r"(?:phone|tel|mobile|msisdn|cell|fax|whatsapp|sms|callback|caller)"
-_PHONE_KEY = re.compile(rf"(?i){_PHONE_WORDS}")
+# Words that say a number is a phone's, where a word starts: `tel`, `telefono`, `userPhone`,
+# `contact_mobile`, but not `hotel_id` or `cancelled_at`.
+_PHONE_WORDS = (r"(?:(?<![A-Za-z])|(?<=[a-z])(?=[A-Z]))"
+                r"(?i:phone|tel|mobile|msisdn|cell|fax|whatsapp|sms|callback|caller)")
+_PHONE_KEY = re.compile(_PHONE_WORDS)
 # The word must label this very value: `phone: 0612345678`, `SMS sent to 612 34 56 78`.
-_PHONE_LABEL = re.compile(rf"(?i){_PHONE_WORDS}[\w .-]{{0,16}}[\"']?\s*[:=]?\s*[\"'(]?$")
+_PHONE_LABEL = re.compile(rf"{_PHONE_WORDS}[\w .-]{{0,16}}[\"']?\s*[:=]?\s*[\"'(]?$")
 _DATE_LIKE = re.compile(r"\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4}")
 
 
