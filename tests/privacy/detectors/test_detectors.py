@@ -108,6 +108,14 @@ def test_phone_words_count_where_a_word_starts() -> None:
     assert found(PhoneDetector(), "Tel 0612345678") == [("PHONE", "0612345678")]
 
 
+def test_international_prefix_00_is_triggered_like_plus() -> None:
+    from vedette.privacy import Engine, load_policy
+
+    engine = Engine(load_policy(), key=b"k" * 32)
+    for text in ("call 0044 20 7946 0958 now", "call +44 20 7946 0958 now"):
+        assert [finding.type for finding in engine.detect(text)] == ["PHONE"], text
+
+
 @pytest.mark.parametrize(("text", "kind", "value"), [
     ("ssn 536-22-1234 on file", "US_SSN", "536-22-1234"),
     ('"ssn": "536221234"', "US_SSN", "536221234"),

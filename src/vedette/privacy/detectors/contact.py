@@ -71,7 +71,7 @@ class PhoneDetector(SqlColumnsConfirm):
     types = (PHONE,)
     # Each form as the expression below starts it: after the same characters (Hyperscan
     # has no look-behind), an area code in parentheses followed by digits.
-    trigger = (r"(?:^|[^\w+.,/:#-])\+[1-9]\d|\(\d{2,5}\)[^\d\n]{0,3}\d{2}"
+    trigger = (r"(?:^|[^\w+.,/:#-])(?:\+|00)[1-9]\d|\(\d{2,5}\)[^\d\n]{0,3}\d{2}"
                r"|[ (:=,\"']0[1-9]\d{0,3}[ -]\d{2}|(?:^|[^\w+.,/:#-])0[1-9]\d{8,10}\b"
                r"|\b[2-9]\d{2}[.-]\d{3}[.-]\d{4}\b|VALUES|(?i:phone|msisdn|mobile|\btel\b|\bfax\b"
                r"|whatsapp|\bsms\b|\bcell|callback|caller)")
