@@ -46,12 +46,13 @@ _PERSON_PARENTS = frozenset({
     "buyer", "seller", "passenger", "guest", "driver", "applicant", "beneficiary", "billing",
     "shipping", "profile", "student", "subscriber"})
 # Words that precede a name in free text.
-_CUE = re.compile(
-    r"(?:\b(?:[Uu]ser|[Cc]ustomer|[Cc]lient|[Pp]atient|[Ee]mployee|[Mm]ember|[Cc]ardholder"
+_CUE_WORDS = (
+    r"(?:[Uu]ser|[Cc]ustomer|[Cc]lient|[Pp]atient|[Ee]mployee|[Mm]ember|[Cc]ardholder"
     r"|[Rr]ecipient|[Aa]pplicant|[Pp]assenger|[Gg]uest|[Aa]ccount holder|[Ss]ubscriber"
     r"|Dear|Hi|Hello|Hey|Welcome(?: back,?)?|Thanks|Thank you|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Sr\.?|Sra\.?"
-    r"|Herr|Frau|Mme\.?|M\.|[Ss]igned by|[Aa]pproved by|[Aa]ssigned to|[Cc]ontact)"
-    r"|^(?:From|To|Cc|Reply-To|Sender):)\s+(?:[\"'](?=[A-Z]))?"
+    r"|Herr|Frau|Mme\.?|M\.|[Ss]igned by|[Aa]pproved by|[Aa]ssigned to|[Cc]ontact)")
+_CUE = re.compile(
+    rf"(?:\b{_CUE_WORDS}|^(?:From|To|Cc|Reply-To|Sender):)\s+(?:[\"'](?=[A-Z]))?"
     rf"(?P<name>{_NAME})", re.MULTILINE)
 # Capitalised words that follow those cues without being names.
 _NOT_NAMES = frozenset({
@@ -92,12 +93,7 @@ _KEY_TRIGGER = (
     r"|member|recipient|sender|enduser|cardholder|buyer|seller|passenger|guest|driver"
     r"|applicant|profile|billing|shipping|student|subscriber)s?[\"']?\s*[:=]\s*\{"
     r"|(?m:^(?:From|To|Cc|Reply-To|Sender):)")
-_CUE_TRIGGER = (
-    r"\b(?:[Uu]ser|[Cc]ustomer|[Cc]lient|[Pp]atient|[Ee]mployee|[Mm]ember|[Cc]ardholder"
-    r"|[Rr]ecipient|[Aa]pplicant|[Pp]assenger|[Gg]uest|[Aa]ccount holder|[Ss]ubscriber"
-    r"|Dear|Hi|Hello|Hey|Welcome(?: back,?)?|Thanks|Thank you|Mr\.?|Mrs\.?|Ms\.?|Dr\.?"
-    r"|Sr\.?|Sra\.?|Herr|Frau|Mme\.?|M\.|[Ss]igned by|[Aa]pproved by|[Aa]ssigned to"
-    r"|[Cc]ontact)\s+[\"']?[^\s\"'a-z0-9]")
+_CUE_TRIGGER = rf"\b{_CUE_WORDS}\s+[\"']?[^\s\"'a-z0-9]"
 # What precedes the first character of a name in a cue match (Hyperscan's `\s`, quotes).
 _CUE_GAP = frozenset(b" \t\n\v\f\r\"'")
 _BRACE = ord("{")
